@@ -22,7 +22,7 @@ export function isValidName(kind: NameKind, value: unknown): value is string {
   return typeof value === 'string' && PATTERNS[kind].test(value);
 }
 
-export function assertName(kind: NameKind, value: unknown, what = kind): string {
+export function assertName(kind: NameKind, value: unknown, what: string = kind): string {
   if (!isValidName(kind, value)) {
     throw new PlinthError(
       ErrorCodes.INVALID_ARGUMENT,

@@ -1,0 +1,11 @@
+import type { DriverFactory } from './driver.js';
+import { hostDriverFactory } from './host/index.js';
+
+/**
+ * The explicit registry: every driver plinth ships, in start order. A driver is
+ * built only when `drivers.<name>.enabled` is true in the agent config (host is
+ * on by default); an enabled driver whose daemon is absent reports `undetected`.
+ */
+export const driverFactories: readonly DriverFactory<never>[] = [hostDriverFactory as DriverFactory<never>];
+
+export const DEFAULT_ENABLED: ReadonlySet<string> = new Set(['host']);

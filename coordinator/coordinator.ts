@@ -1,0 +1,146 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { startMetricsServer } from '../agent/metrics/server.js';
+import { ErrorCodes, PlinthError } from '../lib/errors.js';
+import type { Log } from '../lib/log.js';
+import { parseListen } from '../lib/listen.js';
+import { loadProto, serverOptions } from '../lib/proto.js';
+import { serverCredentials, type TlsMaterial } from '../lib/tls.js';
+import { createAdmin } from './api/admin.js';
+import { createGateway } from './api/gateway.js';
+import { Cluster } from './cluster/cluster.js';
+import type { CoordinatorConfig } from './config.js';
+import { CoordinatorStore } from './store/store.js';
+
+export interface CoordinatorDeps {
+  log: Log;
+  tls: TlsMaterial;
+  mono?: () => number;
+  now?: () => number;
+}
+
+export interface Coordinator {
+  readonly port: number;
+  readonly metricsPort: number | undefined;
+  readonly store: CoordinatorStore;
+  readonly cluster: Cluster;
+  readonly registry: Registry;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConfig): Coordinator {
+  const { log } = deps;
+  const mono = deps.mono ?? (() => performance.now());
+  const now = deps.now ?? Date.now;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'plinth_coordinator_' });
+  const commitSeconds = new Histogram({
+    name: 'plinth_coordinator_store_commit_seconds',
+    help: 'Latency of one store transaction (synchronous=FULL)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const messages = new Counter({ name: 'plinth_coordinator_messages_total', help: 'Messages received from agents, by type', labelNames: ['type'], registers: [registry] });
+  let store: CoordinatorStore | undefined;
+  let cluster: Cluster | undefined;
+  new Gauge({
+    name: 'plinth_coordinator_hosts',
+    help: 'Hosts by liveness state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      if (!cluster) return;
+      for (const [state, n] of Object.entries(cluster.counts())) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'plinth_coordinator_connected_agents',
+    help: 'Agents with an open stream',
+    registers: [registry],
+    collect() {
+      if (cluster) this.set(cluster.sessions.size);
+    },
+  });
+
+  let server: grpc.Server | undefined;
+  let port = 0;
+  let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let pruner: NodeJS.Timeout | undefined;
+
+  return {
+    get port() {
+      return port;
+    },
+    get metricsPort() {
+      return metrics?.port;
+    },
+    get store() {
+      if (!store) throw new Error('coordinator not started');
+      return store;
+    },
+    get cluster() {
+      if (!cluster) throw new Error('coordinator not started');
+      return cluster;
+    },
+    registry,
+    async start() {
+      await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+      store = new CoordinatorStore(join(config.dataDir, 'coordinator.db'), log, now, commitSeconds);
+      cluster = new Cluster(
+        store,
+        { suspectAfterMs: config.suspectAfterSeconds * 1000, downAfterMs: config.downAfterSeconds * 1000, startupGraceMs: config.startupGraceSeconds * 1000 },
+        mono,
+        log,
+      );
+      const proto = loadProto();
+      server = new grpc.Server(serverOptions);
+      server.addService(
+        proto.plinth.v1.AgentGateway.service,
+        createGateway({ store, cluster, log, heartbeatMs: config.heartbeatSeconds * 1000, helloTimeoutMs: config.helloTimeoutSeconds * 1000, messages }),
+      );
+      server.addService(proto.plinth.v1.Admin.service, createAdmin({ store, cluster, log }));
+      const { host, port: want } = parseListen(config.listen, 'listen');
+      const bindHost = host.includes(':') ? `[${host}]` : host;
+      port = await new Promise<number>((resolve, reject) =>
+        server!.bindAsync(`${bindHost}:${want}`, serverCredentials(deps.tls), (err, p) => {
+          if (err) reject(new PlinthError(ErrorCodes.CONFIG, `cannot listen on ${config.listen} (config key listen): ${err.message}`));
+          else resolve(p);
+        }),
+      );
+      ticker = setInterval(() => cluster!.tick(), 250);
+      pruner = setInterval(() => store!.pruneEvents(), 60_000);
+      pruner.unref();
+      if (config.metrics.enabled) {
+        const m = parseListen(config.metrics.listen, 'metrics.listen');
+        metrics = await startMetricsServer(registry, m.host, m.port, log);
+      }
+      log.info({ listen: `${host}:${port}`, metrics: metrics ? `http://${config.metrics.listen.replace(/:\d+$/, '')}:${metrics.port}/metrics` : 'off', hosts: store.listHosts().length }, 'coordinator started');
+    },
+    async stop() {
+      if (ticker) clearInterval(ticker);
+      if (pruner) clearInterval(pruner);
+      if (cluster) for (const s of [...cluster.sessions.values()]) s.close('coordinator shutting down');
+      await new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        const t = setTimeout(() => {
+          server!.forceShutdown();
+          resolve();
+        }, 3000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      if (metrics) {
+        metrics.server.closeAllConnections();
+        await new Promise<void>((r) => metrics!.server.close(() => r()));
+      }
+      store?.close();
+      store = undefined;
+    },
+  };
+}
