@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -57,22 +58,38 @@ export function serverCredentials(m: TlsMaterial): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(m.ca, [{ cert_chain: m.cert, private_key: m.key }], true);
 }
 
+/** Name sent as SNI when dialling an IP literal (SNI must not carry an IP, RFC 6066). */
+export const IP_SNI_PLACEHOLDER = 'plinth-coordinator';
+
 /**
  * Client credentials that also insist the server proves the coordinator role:
  * an agent or admin certificate, even from our own CA, cannot impersonate it.
+ * `dialHost` is the host part of the address we dial; its name or IP must be in
+ * the certificate, checked here even when SNI carries a placeholder.
  */
-export function clientCredentials(m: TlsMaterial): grpc.ChannelCredentials {
+export function clientCredentials(m: TlsMaterial, dialHost?: string): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(m.ca, m.key, m.cert, {
     checkServerIdentity(hostname: string, cert: PeerCertificate) {
-      const err = checkServerIdentity(hostname, cert);
+      const expected = dialHost ?? hostname;
+      const err = checkServerIdentity(expected, cert);
       if (err) return err;
       const id = peerIdentity(cert);
       if (!id || id.role !== 'coordinator') {
-        return new Error(`the server at ${hostname} does not hold a plinth coordinator certificate`);
+        return new Error(`the server at ${expected} does not hold a plinth coordinator certificate`);
       }
       return undefined;
     },
   });
+}
+
+/** Channel credentials and options for dialling a coordinator at HOST:PORT. */
+export function dialOptions(m: TlsMaterial, address: string, base: grpc.ChannelOptions): { creds: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.replace(/:\d+$/, '');
+  const ip = isIP(host) !== 0;
+  return {
+    creds: clientCredentials(m, host),
+    options: ip ? { ...base, 'grpc.ssl_target_name_override': IP_SNI_PLACEHOLDER, 'grpc.default_authority': address } : base,
+  };
 }
 
 export function peerIdentity(cert: PeerCertificate | undefined): PeerIdentity | null {

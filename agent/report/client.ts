@@ -5,7 +5,7 @@ import type { JsonObject } from '../../lib/json.js';
 import type { Log } from '../../lib/log.js';
 import type { ApplyOutcome, ObjectChange } from '../../lib/model.js';
 import { channelOptions, loadProto } from '../../lib/proto.js';
-import { clientCredentials, type TlsMaterial } from '../../lib/tls.js';
+import { dialOptions, type TlsMaterial } from '../../lib/tls.js';
 import type { AgentMessage__Input } from '../../proto/gen/plinth/v1/AgentMessage.js';
 import type { CoordinatorMessage } from '../../proto/gen/plinth/v1/CoordinatorMessage.js';
 import type { HostInventory__Input } from '../../proto/gen/plinth/v1/HostInventory.js';
@@ -102,7 +102,8 @@ export class ReportClient {
     this.setState('connecting');
     const proto = loadProto();
     const Client = proto.plinth.v1.AgentGateway;
-    const client = new Client(this.o.address, clientCredentials(this.o.tls), channelOptions);
+    const { creds, options } = dialOptions(this.o.tls, this.o.address, channelOptions);
+    const client = new Client(this.o.address, creds, options);
     this.client = client;
     const call = client.Connect();
     this.call = call;
