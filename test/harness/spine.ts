@@ -115,9 +115,9 @@ export interface TestAdmin {
   close(): void;
 }
 
-export async function testAdmin(pki: TestPki, port: number): Promise<TestAdmin> {
+export async function testAdmin(pki: TestPki, port: number, host = '127.0.0.1'): Promise<TestAdmin> {
   const files = await pki.issue('admin', 'tester');
-  const target: CliTarget = { coordinator: `127.0.0.1:${port}`, ...files, source: 'test' };
+  const target: CliTarget = { coordinator: `${host}:${port}`, ...files, source: 'test' };
   const tls = await loadTls(files, 'admin');
   const { creds, options } = dialOptions(tls, target.coordinator, channelOptions);
   const client = new (loadProto().plinth.v1.Admin)(target.coordinator, creds, options) as unknown as AdminClient;
