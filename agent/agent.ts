@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { collectDefaultMetrics, Gauge, Histogram, Counter, Registry } from 'prom-client';
+import { Gauge, Histogram, Counter, Registry } from 'prom-client';
+import { registerSelfMetrics } from '../lib/self-metrics.js';
 import { ErrorCodes, PlinthError, toPlinthError } from '../lib/errors.js';
 import type { JsonObject } from '../lib/json.js';
 import type { Log } from '../lib/log.js';
@@ -61,7 +62,7 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
   }
   const hostId = certHost;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'plinth_agent_' });
+  registerSelfMetrics(registry, 'plinth_agent_');
   const upGauge = new Gauge({ name: 'plinth_driver_up', help: '1 when the driver is healthy, 0 when unhealthy or undetected', labelNames: ['driver'], registers: [registry] });
   const healthGauge = new Gauge({
     name: 'plinth_driver_health',

@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { startMetricsServer } from '../agent/metrics/server.js';
+import { registerSelfMetrics } from '../lib/self-metrics.js';
 import { ErrorCodes, PlinthError } from '../lib/errors.js';
 import type { Log } from '../lib/log.js';
 import { parseListen } from '../lib/listen.js';
@@ -36,7 +37,7 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
   const mono = deps.mono ?? (() => performance.now());
   const now = deps.now ?? Date.now;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'plinth_coordinator_' });
+  registerSelfMetrics(registry, 'plinth_coordinator_');
   const commitSeconds = new Histogram({
     name: 'plinth_coordinator_store_commit_seconds',
     help: 'Latency of one store transaction (synchronous=FULL)',
