@@ -17,6 +17,7 @@ export type Schema = Readonly<Record<string, FieldSpec>>;
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (typeof v === 'number' && !Number.isFinite(v)) return `the number ${String(v)}`;
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 40))}`;
   return `${typeof v} ${JSON.stringify(v)}`;
@@ -42,12 +43,12 @@ function validateInto(schema: Schema, raw: unknown, path: string, errors: string
   const out: Record<string, unknown> = {};
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    errors.push(`config key ${path || '(top level)'}: expected a table/object, got ${describe(raw)}.`);
+    errors.push(`config key ${path ? path.replace(/\.$/, '') : '(top level)'}: expected a table/object, got ${describe(raw)}.`);
     return out;
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!(key in schema)) {
+    if (!Object.hasOwn(schema, key)) {
       errors.push(`config key ${path}${key}: unknown key.${suggest(key, Object.keys(schema))} Remove it or fix its spelling.`);
     }
   }
@@ -55,7 +56,9 @@ function validateInto(schema: Schema, raw: unknown, path: string, errors: string
     const full = `${path}${key}`;
     const v = obj[key];
     if (v === undefined) {
-      if (spec.type === 'object') out[key] = validateInto(spec.fields, {}, `${full}.`, errors);
+      if (spec.type === 'object') {
+        if (!spec.optional) out[key] = validateInto(spec.fields, {}, `${full}.`, errors);
+      }
       else if ('default' in spec && spec.default !== undefined) out[key] = structuredClone(spec.default);
       else if (!spec.optional) errors.push(`config key ${full}: required (${spec.doc}). Add it.`);
       continue;

@@ -1,6 +1,7 @@
 import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs it
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
-import { mkdir, readFile, writeFile, access, chmod } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, access, chmod, rename } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { ErrorCodes, PlinthError } from './errors.js';
@@ -36,7 +37,15 @@ export function pkiPaths(dir: string): PkiPaths {
   return { dir, caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key') };
 }
 
+/** Validate a certificate name for its role: it becomes a file name and a subject. */
+function certName(role: Role, name: string): string {
+  return role === 'agent' ? assertName('hostId', name, 'host id') : assertName('objectName', name, 'name');
+}
+
+const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
 export function certPaths(dir: string, role: Role, name: string): { cert: string; key: string } {
+  certName(role, name);
   const base = role === 'agent' ? `agent-${name}` : role === 'admin' ? `admin-${name}` : `coordinator-${name}`;
   return { cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) };
 }
@@ -131,7 +140,13 @@ export async function issueCert(ca: CaMaterial, opts: IssueOptions): Promise<Iss
   if (!ROLES.includes(opts.role)) {
     throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`);
   }
-  const name = opts.role === 'agent' ? assertName('hostId', opts.name, 'host id') : assertName('objectName', opts.name, 'name');
+  const name = certName(opts.role, opts.name);
+  for (const d of opts.dnsNames ?? []) {
+    if (!DNS_NAME.test(d)) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `invalid DNS name ${JSON.stringify(d)} for the certificate`);
+  }
+  for (const ip of opts.ips ?? []) {
+    if (isIP(ip) === 0) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `invalid IP address ${JSON.stringify(ip)} for the certificate`);
+  }
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
   const sans: x509.JsonGeneralName[] = [{ type: 'url', value: `${ROLE_URI_PREFIX}${opts.role}` }];
   if (opts.role === 'agent') sans.push({ type: 'url', value: `${HOST_URI_PREFIX}${name}` });
@@ -162,12 +177,19 @@ export async function issueCert(ca: CaMaterial, opts: IssueOptions): Promise<Iss
 
 /** Issue and write `<role>-<name>.crt/.key` into the PKI dir. Refuses to overwrite unless `force`. */
 export async function issueToDir(dir: string, opts: IssueOptions & { force?: boolean }): Promise<{ cert: string; key: string; created: boolean }> {
+  if (!ROLES.includes(opts.role)) {
+    throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`);
+  }
   const paths = certPaths(dir, opts.role, opts.name);
   if (!opts.force && (await exists(paths.cert)) && (await exists(paths.key))) return { ...paths, created: false };
   const ca = await loadCa(dir);
   const issued = await issueCert(ca, opts);
-  await writeFile(paths.key, issued.keyPem, { mode: 0o600 });
-  await chmod(paths.key, 0o600);
+  // A new key is born 0600 in a fresh file and renamed into place: never written
+  // through an older, possibly more open, file.
+  const tmpKey = `${paths.key}.tmp-${process.pid}`;
+  await writeFile(tmpKey, issued.keyPem, { mode: 0o600, flag: 'wx' });
+  await chmod(tmpKey, 0o600);
+  await rename(tmpKey, paths.key);
   await writeFile(paths.cert, issued.certPem, { mode: 0o644 });
   return { ...paths, created: true };
 }

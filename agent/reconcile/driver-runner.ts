@@ -36,6 +36,8 @@ const MAX_ABANDONED = 3;
  */
 export class DriverRunner {
   private timer: NodeJS.Timeout | undefined;
+  /** When the scheduled pass is due (monotonic ms). */
+  private dueAt = Infinity;
   private running = false;
   private rerun = false;
   private stopped = true;
@@ -61,6 +63,7 @@ export class DriverRunner {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.dueAt = Infinity;
   }
 
   markDirty(): void {
@@ -72,10 +75,21 @@ export class DriverRunner {
     this.schedule(this.o.dirtyDelayMs ?? 20);
   }
 
-  private schedule(delayMs: number): void {
+  /**
+   * Schedule the next pass, but never later than one already due: a stream of
+   * events (a flapping link) must not postpone observation forever.
+   */
+  private schedule(delayMs: number, force = false): void {
     if (this.stopped) return;
+    const due = this.o.clock.monotonic() + delayMs;
+    if (this.timer && !force && due >= this.dueAt) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pass(), delayMs);
+    this.dueAt = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dueAt = Infinity;
+      void this.pass();
+    }, delayMs);
     this.timer.unref?.();
   }
 
@@ -117,9 +131,9 @@ export class DriverRunner {
     this.running = false;
     if (this.rerun) {
       this.rerun = false;
-      this.schedule(this.o.dirtyDelayMs ?? 20);
+      this.schedule(this.o.dirtyDelayMs ?? 20, true);
     } else {
-      this.schedule(this.jittered());
+      this.schedule(this.jittered(), true);
     }
   }
 

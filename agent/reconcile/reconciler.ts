@@ -75,7 +75,16 @@ export class Reconciler {
     this.maybeAck();
   }
 
+  /** Never rejects: a failing callback (say, a full disk under onApplied) is logged, not fatal. */
   async reconcile(driver: string): Promise<void> {
+    try {
+      await this.reconcileOnce(driver);
+    } catch (e) {
+      this.o.log.error({ driver, err: toPlinthError(e).message }, 'reconcile failed');
+    }
+  }
+
+  private async reconcileOnce(driver: string): Promise<void> {
     const d = this.appliers().find((x) => x.name === driver);
     if (!d || !this.desired) return;
     if (this.busy.has(driver)) {
@@ -118,6 +127,14 @@ export class Reconciler {
   }
 
   private maybeAck(): void {
+    try {
+      this.ackIfComplete();
+    } catch (e) {
+      this.o.log.error({ err: toPlinthError(e).message }, 'recording an applied generation failed');
+    }
+  }
+
+  private ackIfComplete(): void {
     if (!this.desired || this.desired.generation <= this.ackedGeneration) return;
     const needed = ['(unclaimed)', ...this.appliers().filter((d) => this.desired!.spec[d.desiredKey!] !== undefined).map((d) => d.name)];
     if (!needed.every((n) => this.pendingResults.has(n))) return;

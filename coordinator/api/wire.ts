@@ -17,7 +17,8 @@ function bad(msg: string): never {
 }
 
 export function parseJsonField(text: string, what: string): JsonObject {
-  if (text.length > MAX_OBJECT_JSON_BYTES) bad(`${what} is ${text.length} bytes, over the ${MAX_OBJECT_JSON_BYTES}-byte limit`);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_OBJECT_JSON_BYTES) bad(`${what} is ${size} bytes, over the ${MAX_OBJECT_JSON_BYTES}-byte limit`);
   if (text === '') return {};
   let v: unknown;
   try {
