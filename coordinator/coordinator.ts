@@ -13,6 +13,7 @@ import { createAdmin } from './api/admin.js';
 import { createGateway } from './api/gateway.js';
 import { Cluster } from './cluster/cluster.js';
 import type { CoordinatorConfig } from './config.js';
+import { GroupCommit } from './store/group-commit.js';
 import { CoordinatorStore } from './store/store.js';
 
 export interface CoordinatorDeps {
@@ -40,8 +41,14 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
   registerSelfMetrics(registry, 'plinth_coordinator_');
   const commitSeconds = new Histogram({
     name: 'plinth_coordinator_store_commit_seconds',
-    help: 'Latency of one store transaction (synchronous=FULL)',
+    help: 'Latency of one group commit of agent writes (synchronous=FULL)',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'plinth_coordinator_store_commit_batch_size',
+    help: 'Agent writes committed together in one group commit',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
     registers: [registry],
   });
   const messages = new Counter({ name: 'plinth_coordinator_messages_total', help: 'Messages received from agents, by type', labelNames: ['type'], registers: [registry] });
@@ -90,7 +97,7 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
     registry,
     async start() {
       await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
-      store = new CoordinatorStore(join(config.dataDir, 'coordinator.db'), log, now, commitSeconds);
+      store = new CoordinatorStore(join(config.dataDir, 'coordinator.db'), log, now);
       cluster = new Cluster(
         store,
         { suspectAfterMs: config.suspectAfterSeconds * 1000, downAfterMs: config.downAfterSeconds * 1000, startupGraceMs: config.startupGraceSeconds * 1000 },
@@ -99,9 +106,13 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
       );
       const proto = loadProto();
       server = new grpc.Server(serverOptions);
+      const commits = new GroupCommit(store.db, (size, seconds) => {
+        commitSeconds.observe(seconds);
+        batchSize.observe(size);
+      });
       server.addService(
         proto.plinth.v1.AgentGateway.service,
-        createGateway({ store, cluster, log, heartbeatMs: config.heartbeatSeconds * 1000, helloTimeoutMs: config.helloTimeoutSeconds * 1000, messages }),
+        createGateway({ store, commits, cluster, log, heartbeatMs: config.heartbeatSeconds * 1000, helloTimeoutMs: config.helloTimeoutSeconds * 1000, messages }),
       );
       server.addService(proto.plinth.v1.Admin.service, createAdmin({ store, cluster, log }));
       const { host, port: want } = parseListen(config.listen, 'listen');

@@ -9,12 +9,14 @@ import type { AgentMessage } from '../../proto/gen/plinth/v1/AgentMessage.js';
 import type { CoordinatorMessage__Input } from '../../proto/gen/plinth/v1/CoordinatorMessage.js';
 import type { AgentGatewayHandlers } from '../../proto/gen/plinth/v1/AgentGateway.js';
 import type { Cluster, SessionHandle } from '../cluster/cluster.js';
+import type { GroupCommit } from '../store/group-commit.js';
 import type { CoordinatorStore } from '../store/store.js';
 import { toServiceError } from './status.js';
 import { eventFromWire, objectFromWire, parseJsonField, resultFromWire } from './wire.js';
 
 export interface GatewayDeps {
   store: CoordinatorStore;
+  commits: GroupCommit;
   cluster: Cluster;
   log: Log;
   heartbeatMs: number;
@@ -44,7 +46,8 @@ class AgentSession implements SessionHandle {
   private welcomed = false;
   private ended = false;
   private stateSeq = 0;
-  private ackedSeq = 0;
+  /** The newest seq accepted into the commit queue (ahead of what is committed). */
+  private expectedSeq = 0;
   private readonly pending = new Map<string, { resolve: (r: { ok: boolean; code: string; message: string; resultJson: string }) => void; timer: NodeJS.Timeout }>();
   private helloTimer: NodeJS.Timeout | undefined;
 
@@ -120,12 +123,17 @@ class AgentSession implements SessionHandle {
     if (m.delta) this.onDelta(m.delta.seq, m.delta.changes.map(objectFromWire), m.delta.events.map(eventFromWire));
     else if (m.heartbeat) this.onHeartbeat(m.heartbeat.lastSeq);
     else if (m.ack) {
-      this.d.store.recordApplied(this.hostId, m.ack.generation, m.ack.results.map(resultFromWire));
+      const { generation } = m.ack;
+      const results = m.ack.results.map(resultFromWire);
+      this.commit(() => this.d.store.recordApplied(this.hostId, generation, results));
     } else if (m.snapshot) {
       const objects = m.snapshot.objects.map(objectFromWire);
-      this.d.store.recordSnapshot(this.hostId, m.snapshot.seq, objects);
-      this.stateSeq = this.ackedSeq = m.snapshot.seq;
-      this.write({ deltaAck: { seq: m.snapshot.seq } });
+      const seq = m.snapshot.seq;
+      this.stateSeq = this.expectedSeq = seq;
+      this.commit(
+        () => this.d.store.recordSnapshot(this.hostId, seq, objects),
+        () => this.write({ deltaAck: { seq } }),
+      );
     } else if (m.commandResult) {
       const p = this.pending.get(m.commandResult.id);
       if (p) {
@@ -152,46 +160,62 @@ class AgentSession implements SessionHandle {
     const inventory = parseJsonField(JSON.stringify(h.inventory ?? {}), 'inventory');
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.hostId = h.hostId;
-    const { ackedSeq } = this.d.store.recordHello(
-      this.hostId,
-      { version: h.version.slice(0, 64), incarnation: h.incarnation, inventory, appliedGeneration: h.appliedGeneration },
-      objects,
-    );
-    this.stateSeq = h.snapshot?.seq ?? 0;
-    this.ackedSeq = ackedSeq;
-    const previous = this.d.cluster.sessions.get(this.hostId);
-    this.d.cluster.sessions.set(this.hostId, this);
-    if (previous && previous !== this) previous.close('replaced by a newer connection from the same host');
     this.welcomed = true;
-    this.d.cluster.seen(this.hostId);
-    this.d.cluster.evaluate(this.hostId);
-    this.write({ welcome: { hostId: this.hostId, ackedSeq, heartbeatIntervalMs: this.d.heartbeatMs } });
-    const desired = this.d.store.getDesired(this.hostId);
-    if (desired) this.sendDesired(desired.generation, JSON.stringify(desired.spec));
-    this.d.log.info({ host: this.hostId, version: h.version, ackedSeq, snapshotSeq: this.stateSeq, objects: objects.length }, 'agent connected');
+    this.stateSeq = h.snapshot?.seq ?? 0;
+    const hello = { version: h.version.slice(0, 64), incarnation: h.incarnation, inventory, appliedGeneration: h.appliedGeneration };
+    this.commit(
+      () => this.d.store.recordHello(this.hostId, hello, objects),
+      ({ ackedSeq }) => {
+        this.expectedSeq = Math.max(this.expectedSeq, ackedSeq);
+        const previous = this.d.cluster.sessions.get(this.hostId);
+        this.d.cluster.sessions.set(this.hostId, this);
+        if (previous && previous !== this) previous.close('replaced by a newer connection from the same host');
+        this.d.cluster.seen(this.hostId);
+        this.d.cluster.evaluate(this.hostId);
+        this.write({ welcome: { hostId: this.hostId, ackedSeq, heartbeatIntervalMs: this.d.heartbeatMs } });
+        const desired = this.d.store.getDesired(this.hostId);
+        if (desired) this.sendDesired(desired.generation, JSON.stringify(desired.spec));
+        this.d.log.info({ host: this.hostId, version: h.version, ackedSeq, snapshotSeq: this.stateSeq, objects: objects.length }, 'agent connected');
+      },
+    );
+  }
+
+  /** Queue a write for the next group commit; act on it only once it is durable. */
+  private commit<T>(work: () => T, then?: (v: T) => void): void {
+    this.d.commits.enqueue(work).then(
+      (v) => {
+        if (!this.ended) then?.(v);
+      },
+      (e: unknown) => this.fail(e),
+    );
   }
 
   private onDelta(seq: number, changes: ObjectChange[], events: ReturnType<typeof eventFromWire>[]): void {
-    if (seq <= this.ackedSeq) {
-      // Already committed (a resend after reconnect): acknowledge again, change nothing.
-      this.write({ deltaAck: { seq } });
+    if (seq <= this.expectedSeq) {
+      // Already accepted (a resend after reconnect): acknowledge again once durable, change nothing.
+      this.commit(() => undefined, () => this.write({ deltaAck: { seq } }));
       return;
     }
-    if (seq !== this.ackedSeq + 1) {
+    if (seq !== this.expectedSeq + 1) {
       // While a resync is under way, the snapshot will cover what is missing.
       if (this.resyncing) return;
-      this.requestResync(`sequence gap: expected ${this.ackedSeq + 1}, got ${seq}`);
+      this.requestResync(`sequence gap: expected ${this.expectedSeq + 1}, got ${seq}`);
       return;
     }
-    const stored = this.d.store.recordDelta(this.hostId, seq, this.stateSeq, changes, events);
-    this.ackedSeq = seq;
-    this.write({ deltaAck: { seq } });
-    this.d.cluster.publish(stored);
+    this.expectedSeq = seq;
+    const stateSeq = this.stateSeq;
+    this.commit(
+      () => this.d.store.recordDelta(this.hostId, seq, stateSeq, changes, events),
+      (stored) => {
+        this.write({ deltaAck: { seq } });
+        this.d.cluster.publish(stored);
+      },
+    );
   }
 
   private resyncing = false;
   private onHeartbeat(lastSeq: number): void {
-    if (lastSeq > this.ackedSeq && !this.resyncing) this.requestResync(`heartbeat says seq ${lastSeq}, committed ${this.ackedSeq}`);
+    if (lastSeq > this.expectedSeq && !this.resyncing) this.requestResync(`heartbeat says seq ${lastSeq}, committed ${this.expectedSeq}`);
   }
 
   private requestResync(reason: string): void {
