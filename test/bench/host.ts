@@ -1,0 +1,1 @@
+export { bench } from '../integration/host/bench-host.js';
