@@ -195,7 +195,7 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       return { ok: false, code: ErrorCodes.NOT_FOUND, message: `no enabled driver on host ${hostId} handles command "${kind}"` };
     }
     try {
-      const result = await withDeadline(`${kind}`, config.applyTimeoutSeconds * 1000, (s) => d.command!(kind, args, s));
+      const result = await withDeadline(`${kind}`, config.commandTimeoutSeconds * 1000, (s) => d.command!(kind, args, s));
       runners.get(name)?.markDirty();
       return { ok: true, result };
     } catch (e) {

@@ -19,6 +19,7 @@ export interface AgentConfig {
   heartbeatSeconds: number;
   helloTimeoutSeconds: number;
   applyTimeoutSeconds: number;
+  commandTimeoutSeconds: number;
   log: { level: string };
   drivers: Record<string, DriverSettings>;
 }
@@ -61,6 +62,7 @@ export function agentSchema(): Schema {
     heartbeatSeconds: { type: 'number', default: 2, min: 0.1, max: 60, doc: 'heartbeat interval (the coordinator may set another in Welcome)' },
     helloTimeoutSeconds: { type: 'number', default: 10, min: 1, max: 120, doc: 'how long to wait for Welcome before redialling' },
     applyTimeoutSeconds: { type: 'number', default: 300, min: 1, max: 3600, doc: 'hard deadline for one apply of one driver' },
+    commandTimeoutSeconds: { type: 'number', default: 900, min: 1, max: 7200, doc: 'hard deadline for one command (e.g. ceph.maintenance.exit waits for PGs to recover)' },
     log: { type: 'object', doc: 'logging', fields: { level: { type: 'string', default: 'info', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], doc: 'log level' } } },
     drivers: {
       type: 'object',
