@@ -11,7 +11,13 @@ import type { HostEvent } from '../lib/model.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import { VERSION } from '../lib/version.js';
 import type { AgentConfig } from './config.js';
-import type { Driver, DriverContext, DriverEvent, Observation, ObservedObject } from './drivers/driver.js';
+import type {
+  Driver,
+  DriverContext,
+  DriverEvent,
+  Observation,
+  ObservedObject,
+} from './drivers/driver.js';
 import { driverFactories } from './drivers/index.js';
 import type { Clock } from './host/clock.js';
 import type { Exec } from './host/exec.js';
@@ -63,7 +69,12 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
   const hostId = certHost;
   const registry = new Registry();
   registerSelfMetrics(registry, 'plinth_agent_');
-  const upGauge = new Gauge({ name: 'plinth_driver_up', help: '1 when the driver is healthy, 0 when unhealthy or undetected', labelNames: ['driver'], registers: [registry] });
+  const upGauge = new Gauge({
+    name: 'plinth_driver_up',
+    help: '1 when the driver is healthy, 0 when unhealthy or undetected',
+    labelNames: ['driver'],
+    registers: [registry],
+  });
   const healthGauge = new Gauge({
     name: 'plinth_driver_health',
     help: 'Driver health as a state set: 1 for the current state',
@@ -82,7 +93,11 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     help: 'Coordinator stream: 0 idle, 1 connecting, 2 connected, 3 backoff, 4 stopped',
     registers: [registry],
   });
-  const deltasTotal = new Counter({ name: 'plinth_agent_deltas_total', help: 'Deltas recorded in the outbox', registers: [registry] });
+  const deltasTotal = new Counter({
+    name: 'plinth_agent_deltas_total',
+    help: 'Deltas recorded in the outbox',
+    registers: [registry],
+  });
   let store: AgentStore | undefined;
   new Gauge({
     name: 'plinth_agent_outbox_depth',
@@ -124,7 +139,10 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
           pendingEvents.set(f.name, list);
           runners.get(f.name)?.markDirty();
         },
-        paths: { stateDir: join(stateDir, 'drivers', f.name), runDir: join(stateDir, 'run', f.name) },
+        paths: {
+          stateDir: join(stateDir, 'drivers', f.name),
+          runDir: join(stateDir, 'run', f.name),
+        },
       };
       const { enabled: _e, intervalSeconds: _i, timeoutSeconds: _t, ...driverConfig } = settings;
       out.push(f.create(ctx, driverConfig as never));
@@ -140,19 +158,28 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     };
     if (!r.observation) {
       // Not healthy: keep what we last saw (unknown is not gone), update health only.
-      const kept = [...known.values()].filter((k) => k.driver === driver && k.kind !== 'driver').map((k) => ({ kind: k.kind, id: k.id, data: k.data }));
+      const kept = [...known.values()]
+        .filter((k) => k.driver === driver && k.kind !== 'driver')
+        .map((k) => ({ kind: k.kind, id: k.id, data: k.data }));
       return [healthObj, ...kept];
     }
     const conditions = (r.observation.conditions ?? []).map((c) => ({
       kind: 'condition',
       id: `${driver}/${c.type}`,
-      data: { type: c.type, status: c.status, reason: c.reason, message: c.message, source: driver },
+      data: {
+        type: c.type,
+        status: c.status,
+        reason: c.reason,
+        message: c.message,
+        source: driver,
+      },
     }));
     return [healthObj, ...r.observation.objects, ...conditions];
   }
 
   function onPass(driver: string, r: PassResult): void {
-    for (const s of ['healthy', 'unhealthy', 'undetected']) healthGauge.set({ driver, state: s }, r.health.status === s ? 1 : 0);
+    for (const s of ['healthy', 'unhealthy', 'undetected'])
+      healthGauge.set({ driver, state: s }, r.health.status === s ? 1 : 0);
     if (r.observation) lastObservation.set(driver, r.observation);
     const changes = diffDriverObjects(known, driver, objectsForPass(driver, r));
     const events = pendingEvents.get(driver) ?? [];
@@ -170,7 +197,11 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       report?.notifyDelta();
     }
     if (r.health.status === 'healthy') void reconciler?.reconcile(driver);
-    else reconciler?.reportUnavailable(driver, `${driver} is ${r.health.status}: ${r.health.message ?? ''}`.trim());
+    else
+      reconciler?.reportUnavailable(
+        driver,
+        `${driver} is ${r.health.status}: ${r.health.message ?? ''}`.trim(),
+      );
   }
 
   async function gatherInventory(): Promise<void> {
@@ -179,9 +210,14 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
         .filter((d) => d.inventory)
         .map(async (d) => {
           try {
-            inventories[d.name] = await withDeadline(`${d.name} inventory`, 30_000, (s) => d.inventory!(s));
+            inventories[d.name] = await withDeadline(`${d.name} inventory`, 30_000, (s) =>
+              d.inventory!(s),
+            );
           } catch (e) {
-            log.warn({ driver: d.name, err: toPlinthError(e).message }, 'inventory failed; reporting without it');
+            log.warn(
+              { driver: d.name, err: toPlinthError(e).message },
+              'inventory failed; reporting without it',
+            );
           }
         }),
     );
@@ -192,10 +228,16 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     const name = kind.split('.')[0] ?? '';
     const d = drivers.find((x) => x.name === name);
     if (!d?.command) {
-      return { ok: false, code: ErrorCodes.NOT_FOUND, message: `no enabled driver on host ${hostId} handles command "${kind}"` };
+      return {
+        ok: false,
+        code: ErrorCodes.NOT_FOUND,
+        message: `no enabled driver on host ${hostId} handles command "${kind}"`,
+      };
     }
     try {
-      const result = await withDeadline(`${kind}`, config.commandTimeoutSeconds * 1000, (s) => d.command!(kind, args, s));
+      const result = await withDeadline(`${kind}`, config.commandTimeoutSeconds * 1000, (s) =>
+        d.command!(kind, args, s),
+      );
       runners.get(name)?.markDirty();
       return { ok: true, result };
     } catch (e) {
@@ -217,7 +259,8 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     async start() {
       await mkdir(stateDir, { recursive: true, mode: 0o750 });
       store = new AgentStore({ path: join(stateDir, 'agent.db'), log, now: clock.now });
-      for (const o of store.loadObserved()) known.set(`${o.kind}\u0000${o.id}`, { ...o, canon: canonicalJson(o.data) });
+      for (const o of store.loadObserved())
+        known.set(`${o.kind}\u0000${o.id}`, { ...o, canon: canonicalJson(o.data) });
       Object.assign(inventories, store.loadInventory() ?? {});
       drivers = buildDrivers();
       const applied = store.loadApplied();
@@ -229,13 +272,19 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
         markDirty: (d) => runners.get(d)?.markDirty(),
         onApplied: (generation, results) => {
           store!.saveApplied(generation, results);
-          log.info({ generation, errors: results.filter((x) => !x.ok).length }, 'desired state applied');
+          log.info(
+            { generation, errors: results.filter((x) => !x.ok).length },
+            'desired state applied',
+          );
           report?.sendAck(generation, results);
         },
       });
       const held = store.loadDesired();
       if (held) {
-        log.info({ generation: held.generation }, 'enforcing the desired state held in the local snapshot');
+        log.info(
+          { generation: held.generation },
+          'enforcing the desired state held in the local snapshot',
+        );
         reconciler.setDesired(held, applied.generation);
       }
       for (const d of drivers) {
@@ -259,7 +308,10 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
           try {
             await withDeadline(`${d.name} start`, 30_000, () => d.start?.() ?? Promise.resolve());
           } catch (e) {
-            log.warn({ driver: d.name, err: toPlinthError(e).message }, 'driver start failed; it will report unhealthy until it recovers');
+            log.warn(
+              { driver: d.name, err: toPlinthError(e).message },
+              'driver start failed; it will report unhealthy until it recovers',
+            );
           }
         }),
       );
@@ -288,7 +340,10 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
         onDesired: (generation, spec) => {
           const current = reconciler!.current();
           if (current && generation <= current.generation) {
-            log.info({ generation, held: current.generation }, 'ignoring desired state not newer than the one held');
+            log.info(
+              { generation, held: current.generation },
+              'ignoring desired state not newer than the one held',
+            );
             return;
           }
           store!.saveDesired(generation, spec);
@@ -297,14 +352,25 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
         onCommand,
       });
       report.start();
-      log.info({ hostId, drivers: drivers.map((d) => d.name), coordinator: config.coordinator.address }, 'agent started');
+      log.info(
+        { hostId, drivers: drivers.map((d) => d.name), coordinator: config.coordinator.address },
+        'agent started',
+      );
     },
     async stop() {
       report?.stop();
       for (const r of runners.values()) r.stop();
       if (inventoryTimer) clearInterval(inventoryTimer);
-      await Promise.all(drivers.map((d) => withDeadline(`${d.name} stop`, 5_000, () => d.stop?.() ?? Promise.resolve()).catch(() => undefined)));
-      await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
+      await Promise.all(
+        drivers.map((d) =>
+          withDeadline(`${d.name} stop`, 5_000, () => d.stop?.() ?? Promise.resolve()).catch(
+            () => undefined,
+          ),
+        ),
+      );
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.server.close(() => resolve()) : resolve(),
+      );
       metricsServer?.server.closeAllConnections();
       store?.close();
       store = undefined;

@@ -26,28 +26,63 @@ export interface AgentConfig {
 
 function driverSchema(name: string, extra: Schema): Schema {
   return {
-    enabled: { type: 'boolean', default: DEFAULT_ENABLED.has(name), doc: `run the ${name} driver on this host` },
-    intervalSeconds: { type: 'number', default: 15, min: 0.2, max: 3600, doc: 'full observe interval (the safety net behind events)' },
-    timeoutSeconds: { type: 'number', default: 10, min: 0.1, max: 600, doc: 'hard deadline for one health check or observe pass' },
+    enabled: {
+      type: 'boolean',
+      default: DEFAULT_ENABLED.has(name),
+      doc: `run the ${name} driver on this host`,
+    },
+    intervalSeconds: {
+      type: 'number',
+      default: 15,
+      min: 0.2,
+      max: 3600,
+      doc: 'full observe interval (the safety net behind events)',
+    },
+    timeoutSeconds: {
+      type: 'number',
+      default: 10,
+      min: 0.1,
+      max: 600,
+      doc: 'hard deadline for one health check or observe pass',
+    },
     ...extra,
   };
 }
 
 export function agentSchema(): Schema {
   return {
-    hostId: { type: 'string', optional: true, pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, doc: "this host's id; must match the agent certificate (default: taken from it)" },
-    dataDir: { type: 'string', default: '/var/lib/plinth/agent', doc: 'where the local SQLite snapshot lives' },
+    hostId: {
+      type: 'string',
+      optional: true,
+      pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      doc: "this host's id; must match the agent certificate (default: taken from it)",
+    },
+    dataDir: {
+      type: 'string',
+      default: '/var/lib/plinth/agent',
+      doc: 'where the local SQLite snapshot lives',
+    },
     coordinator: {
       type: 'object',
       doc: 'the coordinator to dial',
-      fields: { address: { type: 'string', default: '127.0.0.1:7443', doc: 'HOST:PORT of the coordinator (mTLS gRPC)' } },
+      fields: {
+        address: {
+          type: 'string',
+          default: '127.0.0.1:7443',
+          doc: 'HOST:PORT of the coordinator (mTLS gRPC)',
+        },
+      },
     },
     tls: {
       type: 'object',
       doc: 'mTLS material (there is no plaintext mode)',
       fields: {
         ca: { type: 'string', default: '/etc/plinth/pki/ca.crt', doc: 'CA certificate' },
-        cert: { type: 'string', default: '/etc/plinth/pki/agent.crt', doc: 'this agent certificate (role agent, names the host id)' },
+        cert: {
+          type: 'string',
+          default: '/etc/plinth/pki/agent.crt',
+          doc: 'this agent certificate (role agent, names the host id)',
+        },
         key: { type: 'string', default: '/etc/plinth/pki/agent.key', doc: 'its private key' },
       },
     },
@@ -59,15 +94,59 @@ export function agentSchema(): Schema {
         listen: { type: 'string', default: '0.0.0.0:9469', doc: 'HOST:PORT for /metrics' },
       },
     },
-    heartbeatSeconds: { type: 'number', default: 2, min: 0.1, max: 60, doc: 'heartbeat interval (the coordinator may set another in Welcome)' },
-    helloTimeoutSeconds: { type: 'number', default: 10, min: 1, max: 120, doc: 'how long to wait for Welcome before redialling' },
-    applyTimeoutSeconds: { type: 'number', default: 300, min: 1, max: 3600, doc: 'hard deadline for one apply of one driver' },
-    commandTimeoutSeconds: { type: 'number', default: 900, min: 1, max: 7200, doc: 'hard deadline for one command (e.g. ceph.maintenance.exit waits for PGs to recover)' },
-    log: { type: 'object', doc: 'logging', fields: { level: { type: 'string', default: 'info', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], doc: 'log level' } } },
+    heartbeatSeconds: {
+      type: 'number',
+      default: 2,
+      min: 0.1,
+      max: 60,
+      doc: 'heartbeat interval (the coordinator may set another in Welcome)',
+    },
+    helloTimeoutSeconds: {
+      type: 'number',
+      default: 10,
+      min: 1,
+      max: 120,
+      doc: 'how long to wait for Welcome before redialling',
+    },
+    applyTimeoutSeconds: {
+      type: 'number',
+      default: 300,
+      min: 1,
+      max: 3600,
+      doc: 'hard deadline for one apply of one driver',
+    },
+    commandTimeoutSeconds: {
+      type: 'number',
+      default: 900,
+      min: 1,
+      max: 7200,
+      doc: 'hard deadline for one command (e.g. ceph.maintenance.exit waits for PGs to recover)',
+    },
+    log: {
+      type: 'object',
+      doc: 'logging',
+      fields: {
+        level: {
+          type: 'string',
+          default: 'info',
+          enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+          doc: 'log level',
+        },
+      },
+    },
     drivers: {
       type: 'object',
       doc: 'per-driver settings',
-      fields: Object.fromEntries(driverFactories.map((f) => [f.name, { type: 'object' as const, doc: `${f.name} driver`, fields: driverSchema(f.name, f.configSchema) }])),
+      fields: Object.fromEntries(
+        driverFactories.map((f) => [
+          f.name,
+          {
+            type: 'object' as const,
+            doc: `${f.name} driver`,
+            fields: driverSchema(f.name, f.configSchema),
+          },
+        ]),
+      ),
     },
   };
 }
@@ -82,13 +161,19 @@ export async function loadAgentConfig(path: string | undefined): Promise<AgentCo
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new PlinthError(ErrorCodes.CONFIG, `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new PlinthError(ErrorCodes.CONFIG, `config file ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `config file ${path} is not valid JSON: ${(e as Error).message}`,
+    );
   }
   return parseAgentConfig(raw, `config file ${path}`);
 }

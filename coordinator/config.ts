@@ -16,14 +16,26 @@ export interface CoordinatorConfig {
 }
 
 export const coordinatorSchema: Schema = {
-  dataDir: { type: 'string', default: '/var/lib/plinth/coordinator', doc: 'where the SQLite store lives' },
-  listen: { type: 'string', default: '0.0.0.0:7443', doc: 'HOST:PORT for agents and the CLI (mTLS gRPC)' },
+  dataDir: {
+    type: 'string',
+    default: '/var/lib/plinth/coordinator',
+    doc: 'where the SQLite store lives',
+  },
+  listen: {
+    type: 'string',
+    default: '0.0.0.0:7443',
+    doc: 'HOST:PORT for agents and the CLI (mTLS gRPC)',
+  },
   tls: {
     type: 'object',
     doc: 'mTLS material (there is no plaintext mode)',
     fields: {
       ca: { type: 'string', default: '/etc/plinth/pki/ca.crt', doc: 'CA certificate' },
-      cert: { type: 'string', default: '/etc/plinth/pki/coordinator.crt', doc: 'coordinator certificate (role coordinator)' },
+      cert: {
+        type: 'string',
+        default: '/etc/plinth/pki/coordinator.crt',
+        doc: 'coordinator certificate (role coordinator)',
+      },
       key: { type: 'string', default: '/etc/plinth/pki/coordinator.key', doc: 'its private key' },
     },
   },
@@ -35,18 +47,65 @@ export const coordinatorSchema: Schema = {
       listen: { type: 'string', default: '0.0.0.0:9470', doc: 'HOST:PORT for /metrics' },
     },
   },
-  heartbeatSeconds: { type: 'number', default: 2, min: 0.1, max: 60, doc: 'heartbeat interval agents are told to use' },
-  suspectAfterSeconds: { type: 'number', default: 6, min: 0.3, max: 3600, doc: 'silence before a host is suspect' },
-  downAfterSeconds: { type: 'number', default: 15, min: 0.5, max: 86400, doc: 'silence before a host is down' },
-  startupGraceSeconds: { type: 'number', default: 30, min: 0, max: 3600, doc: 'after a coordinator start, no host is marked down before this' },
-  helloTimeoutSeconds: { type: 'number', default: 10, min: 1, max: 120, doc: 'how long a new stream may wait before its Hello' },
-  log: { type: 'object', doc: 'logging', fields: { level: { type: 'string', default: 'info', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], doc: 'log level' } } },
+  heartbeatSeconds: {
+    type: 'number',
+    default: 2,
+    min: 0.1,
+    max: 60,
+    doc: 'heartbeat interval agents are told to use',
+  },
+  suspectAfterSeconds: {
+    type: 'number',
+    default: 6,
+    min: 0.3,
+    max: 3600,
+    doc: 'silence before a host is suspect',
+  },
+  downAfterSeconds: {
+    type: 'number',
+    default: 15,
+    min: 0.5,
+    max: 86400,
+    doc: 'silence before a host is down',
+  },
+  startupGraceSeconds: {
+    type: 'number',
+    default: 30,
+    min: 0,
+    max: 3600,
+    doc: 'after a coordinator start, no host is marked down before this',
+  },
+  helloTimeoutSeconds: {
+    type: 'number',
+    default: 10,
+    min: 1,
+    max: 120,
+    doc: 'how long a new stream may wait before its Hello',
+  },
+  log: {
+    type: 'object',
+    doc: 'logging',
+    fields: {
+      level: {
+        type: 'string',
+        default: 'info',
+        enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+        doc: 'log level',
+      },
+    },
+  },
 };
 
-export function parseCoordinatorConfig(raw: unknown, source = 'coordinator config'): CoordinatorConfig {
+export function parseCoordinatorConfig(
+  raw: unknown,
+  source = 'coordinator config',
+): CoordinatorConfig {
   const c = validateConfig<CoordinatorConfig>(coordinatorSchema, raw, source);
   if (c.downAfterSeconds <= c.suspectAfterSeconds) {
-    throw new PlinthError(ErrorCodes.CONFIG, `${source} is invalid:\n  - config key downAfterSeconds (${c.downAfterSeconds}) must be greater than suspectAfterSeconds (${c.suspectAfterSeconds}).`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `${source} is invalid:\n  - config key downAfterSeconds (${c.downAfterSeconds}) must be greater than suspectAfterSeconds (${c.suspectAfterSeconds}).`,
+    );
   }
   return c;
 }
@@ -57,13 +116,19 @@ export async function loadCoordinatorConfig(path: string | undefined): Promise<C
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new PlinthError(ErrorCodes.CONFIG, `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new PlinthError(ErrorCodes.CONFIG, `config file ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `config file ${path} is not valid JSON: ${(e as Error).message}`,
+    );
   }
   return parseCoordinatorConfig(raw, `config file ${path}`);
 }

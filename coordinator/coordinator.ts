@@ -51,7 +51,12 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
     buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
     registers: [registry],
   });
-  const messages = new Counter({ name: 'plinth_coordinator_messages_total', help: 'Messages received from agents, by type', labelNames: ['type'], registers: [registry] });
+  const messages = new Counter({
+    name: 'plinth_coordinator_messages_total',
+    help: 'Messages received from agents, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
   let store: CoordinatorStore | undefined;
   let cluster: Cluster | undefined;
   new Gauge({
@@ -100,7 +105,11 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
       store = new CoordinatorStore(join(config.dataDir, 'coordinator.db'), log, now);
       cluster = new Cluster(
         store,
-        { suspectAfterMs: config.suspectAfterSeconds * 1000, downAfterMs: config.downAfterSeconds * 1000, startupGraceMs: config.startupGraceSeconds * 1000 },
+        {
+          suspectAfterMs: config.suspectAfterSeconds * 1000,
+          downAfterMs: config.downAfterSeconds * 1000,
+          startupGraceMs: config.startupGraceSeconds * 1000,
+        },
         mono,
         log,
       );
@@ -112,14 +121,28 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
       });
       server.addService(
         proto.plinth.v1.AgentGateway.service,
-        createGateway({ store, commits, cluster, log, heartbeatMs: config.heartbeatSeconds * 1000, helloTimeoutMs: config.helloTimeoutSeconds * 1000, messages }),
+        createGateway({
+          store,
+          commits,
+          cluster,
+          log,
+          heartbeatMs: config.heartbeatSeconds * 1000,
+          helloTimeoutMs: config.helloTimeoutSeconds * 1000,
+          messages,
+        }),
       );
       server.addService(proto.plinth.v1.Admin.service, createAdmin({ store, cluster, log }));
       const { host, port: want } = parseListen(config.listen, 'listen');
       const bindHost = host.includes(':') ? `[${host}]` : host;
       port = await new Promise<number>((resolve, reject) =>
         server!.bindAsync(`${bindHost}:${want}`, serverCredentials(deps.tls), (err, p) => {
-          if (err) reject(new PlinthError(ErrorCodes.CONFIG, `cannot listen on ${config.listen} (config key listen): ${err.message}`));
+          if (err)
+            reject(
+              new PlinthError(
+                ErrorCodes.CONFIG,
+                `cannot listen on ${config.listen} (config key listen): ${err.message}`,
+              ),
+            );
           else resolve(p);
         }),
       );
@@ -130,12 +153,22 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
         const m = parseListen(config.metrics.listen, 'metrics.listen');
         metrics = await startMetricsServer(registry, m.host, m.port, log);
       }
-      log.info({ listen: `${host}:${port}`, metrics: metrics ? `http://${config.metrics.listen.replace(/:\d+$/, '')}:${metrics.port}/metrics` : 'off', hosts: store.listHosts().length }, 'coordinator started');
+      log.info(
+        {
+          listen: `${host}:${port}`,
+          metrics: metrics
+            ? `http://${config.metrics.listen.replace(/:\d+$/, '')}:${metrics.port}/metrics`
+            : 'off',
+          hosts: store.listHosts().length,
+        },
+        'coordinator started',
+      );
     },
     async stop() {
       if (ticker) clearInterval(ticker);
       if (pruner) clearInterval(pruner);
-      if (cluster) for (const s of [...cluster.sessions.values()]) s.close('coordinator shutting down');
+      if (cluster)
+        for (const s of [...cluster.sessions.values()]) s.close('coordinator shutting down');
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         const t = setTimeout(() => {

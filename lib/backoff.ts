@@ -16,7 +16,10 @@ export function backoffDelay(
   policy: BackoffPolicy = DEFAULT_BACKOFF,
   random: () => number = Math.random,
 ): number {
-  const exp = Math.min(policy.maxMs, policy.initialMs * Math.pow(policy.factor, Math.max(0, attempt)));
+  const exp = Math.min(
+    policy.maxMs,
+    policy.initialMs * Math.pow(policy.factor, Math.max(0, attempt)),
+  );
   const half = exp / 2;
   return Math.round(half + random() * half);
 }

@@ -11,7 +11,15 @@ export function createLog(opts: { level?: string; name?: string; destination?: n
     level: opts.level ?? process.env.PLINTH_LOG_LEVEL ?? 'info',
     base: opts.name ? { svc: opts.name } : null,
     redact: {
-      paths: ['password', '*.password', '*.*.password', 'key', '*.key', 'privateKey', '*.privateKey'],
+      paths: [
+        'password',
+        '*.password',
+        '*.*.password',
+        'key',
+        '*.key',
+        'privateKey',
+        '*.privateKey',
+      ],
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,

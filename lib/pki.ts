@@ -39,14 +39,18 @@ export function pkiPaths(dir: string): PkiPaths {
 
 /** Validate a certificate name for its role: it becomes a file name and a subject. */
 function certName(role: Role, name: string): string {
-  return role === 'agent' ? assertName('hostId', name, 'host id') : assertName('objectName', name, 'name');
+  return role === 'agent'
+    ? assertName('hostId', name, 'host id')
+    : assertName('objectName', name, 'name');
 }
 
-const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 export function certPaths(dir: string, role: Role, name: string): { cert: string; key: string } {
   certName(role, name);
-  const base = role === 'agent' ? `agent-${name}` : role === 'admin' ? `admin-${name}` : `coordinator-${name}`;
+  const base =
+    role === 'agent' ? `agent-${name}` : role === 'admin' ? `admin-${name}` : `coordinator-${name}`;
   return { cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) };
 }
 
@@ -58,7 +62,9 @@ async function exists(p: string): Promise<boolean> {
 }
 
 function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN ${label}-----\n${b64.trim()}\n-----END ${label}-----\n`;
 }
 
@@ -68,7 +74,9 @@ async function exportKey(key: CryptoKey): Promise<string> {
 
 async function importKey(pemText: string): Promise<CryptoKey> {
   const der = Buffer.from(pemText.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return (await webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign'])) as unknown as CryptoKey;
+  return (await webcrypto.subtle.importKey('pkcs8', der, ALG, false, [
+    'sign',
+  ])) as unknown as CryptoKey;
 }
 
 function serial(): string {
@@ -85,11 +93,17 @@ export interface CaMaterial {
 }
 
 /** Create a CA in `dir` unless one exists. Returns whether it was created. */
-export async function initCa(dir: string, opts: { commonName?: string; days?: number } = {}): Promise<boolean> {
+export async function initCa(
+  dir: string,
+  opts: { commonName?: string; days?: number } = {},
+): Promise<boolean> {
   const p = pkiPaths(dir);
   if ((await exists(p.caCert)) || (await exists(p.caKey))) return false;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, [
+    'sign',
+    'verify',
+  ])) as unknown as CryptoKeyPair;
   const now = new Date();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -100,7 +114,10 @@ export async function initCa(dir: string, opts: { commonName?: string; days?: nu
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -115,7 +132,10 @@ export async function loadCa(dir: string): Promise<CaMaterial> {
   try {
     [certPem, keyPem] = await Promise.all([readFile(p.caCert, 'utf8'), readFile(p.caKey, 'utf8')]);
   } catch {
-    throw new PlinthError(ErrorCodes.CONFIG, `no CA in ${dir}: run \`plinth pki init --dir ${dir}\` first`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `no CA in ${dir}: run \`plinth pki init --dir ${dir}\` first`,
+    );
   }
   return { cert: new x509.X509Certificate(certPem), key: await importKey(keyPem), certPem };
 }
@@ -138,21 +158,36 @@ export interface IssuedCert {
 /** Issue a leaf certificate in memory (also used by benchmarks that need many agents). */
 export async function issueCert(ca: CaMaterial, opts: IssueOptions): Promise<IssuedCert> {
   if (!ROLES.includes(opts.role)) {
-    throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`);
+    throw new PlinthError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`,
+    );
   }
   const name = certName(opts.role, opts.name);
   for (const d of opts.dnsNames ?? []) {
-    if (!DNS_NAME.test(d)) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `invalid DNS name ${JSON.stringify(d)} for the certificate`);
+    if (!DNS_NAME.test(d))
+      throw new PlinthError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `invalid DNS name ${JSON.stringify(d)} for the certificate`,
+      );
   }
   for (const ip of opts.ips ?? []) {
-    if (isIP(ip) === 0) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `invalid IP address ${JSON.stringify(ip)} for the certificate`);
+    if (isIP(ip) === 0)
+      throw new PlinthError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `invalid IP address ${JSON.stringify(ip)} for the certificate`,
+      );
   }
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, [
+    'sign',
+    'verify',
+  ])) as unknown as CryptoKeyPair;
   const sans: x509.JsonGeneralName[] = [{ type: 'url', value: `${ROLE_URI_PREFIX}${opts.role}` }];
   if (opts.role === 'agent') sans.push({ type: 'url', value: `${HOST_URI_PREFIX}${name}` });
   if (opts.role === 'coordinator') {
     for (const d of ['localhost', ...(opts.dnsNames ?? [])]) sans.push({ type: 'dns', value: d });
-    for (const ip of ['127.0.0.1', '::1', ...(opts.ips ?? [])]) sans.push({ type: 'ip', value: ip });
+    for (const ip of ['127.0.0.1', '::1', ...(opts.ips ?? [])])
+      sans.push({ type: 'ip', value: ip });
   }
   const now = new Date();
   const cert = await x509.X509CertificateGenerator.create({
@@ -166,22 +201,38 @@ export async function issueCert(ca: CaMaterial, opts: IssueOptions): Promise<Iss
     signingKey: ca.key,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-      new x509.ExtendedKeyUsageExtension([opts.role === 'coordinator' ? EKU_SERVER : EKU_CLIENT], false),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
+      new x509.ExtendedKeyUsageExtension(
+        [opts.role === 'coordinator' ? EKU_SERVER : EKU_CLIENT],
+        false,
+      ),
       new x509.SubjectAlternativeNameExtension(sans, false),
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
     ],
   });
-  return { certPem: cert.toString('pem') + '\n' + ca.certPem, keyPem: await exportKey(keys.privateKey) };
+  return {
+    certPem: cert.toString('pem') + '\n' + ca.certPem,
+    keyPem: await exportKey(keys.privateKey),
+  };
 }
 
 /** Issue and write `<role>-<name>.crt/.key` into the PKI dir. Refuses to overwrite unless `force`. */
-export async function issueToDir(dir: string, opts: IssueOptions & { force?: boolean }): Promise<{ cert: string; key: string; created: boolean }> {
+export async function issueToDir(
+  dir: string,
+  opts: IssueOptions & { force?: boolean },
+): Promise<{ cert: string; key: string; created: boolean }> {
   if (!ROLES.includes(opts.role)) {
-    throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`);
+    throw new PlinthError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`,
+    );
   }
   const paths = certPaths(dir, opts.role, opts.name);
-  if (!opts.force && (await exists(paths.cert)) && (await exists(paths.key))) return { ...paths, created: false };
+  if (!opts.force && (await exists(paths.cert)) && (await exists(paths.key)))
+    return { ...paths, created: false };
   const ca = await loadCa(dir);
   const issued = await issueCert(ca, opts);
   // A new key is born 0600 in a fresh file and renamed into place: never written
@@ -204,19 +255,27 @@ export interface PeerIdentity {
  * Derive the role (and host id) a peer proved with its certificate. The chain was
  * already verified by TLS against our CA; here we read the SAN URIs and EKU.
  */
-export function identityFromSan(subjectAltName: string | undefined, extKeyUsage: string[] | undefined, cn: string | undefined): PeerIdentity | null {
+export function identityFromSan(
+  subjectAltName: string | undefined,
+  extKeyUsage: string[] | undefined,
+  cn: string | undefined,
+): PeerIdentity | null {
   const uris = (subjectAltName ?? '')
     .split(/,\s*/)
     .filter((s) => s.startsWith('URI:'))
     .map((s) => s.slice(4));
-  const roles = uris.filter((u) => u.startsWith(ROLE_URI_PREFIX)).map((u) => u.slice(ROLE_URI_PREFIX.length));
+  const roles = uris
+    .filter((u) => u.startsWith(ROLE_URI_PREFIX))
+    .map((u) => u.slice(ROLE_URI_PREFIX.length));
   if (roles.length !== 1) return null;
   const role = roles[0] as Role;
   if (!ROLES.includes(role)) return null;
   const eku = extKeyUsage ?? [];
   if (role === 'coordinator' ? !eku.includes(EKU_SERVER) : !eku.includes(EKU_CLIENT)) return null;
   if (role === 'agent') {
-    const hosts = uris.filter((u) => u.startsWith(HOST_URI_PREFIX)).map((u) => u.slice(HOST_URI_PREFIX.length));
+    const hosts = uris
+      .filter((u) => u.startsWith(HOST_URI_PREFIX))
+      .map((u) => u.slice(HOST_URI_PREFIX.length));
     if (hosts.length !== 1) return null;
     return { role, name: hosts[0]! };
   }
@@ -224,9 +283,17 @@ export function identityFromSan(subjectAltName: string | undefined, extKeyUsage:
 }
 
 /** Read a PEM certificate file and say what it is (for `plinth pki show` and checks). */
-export function describeCertPem(pemText: string): { subject: string; notAfter: string; identity: PeerIdentity | null } {
+export function describeCertPem(pemText: string): {
+  subject: string;
+  notAfter: string;
+  identity: PeerIdentity | null;
+} {
   const c = new NodeX509(pemText);
   const eku = c.keyUsage ?? [];
   const cn = /CN=([^\n,]+)/.exec(c.subject)?.[1];
-  return { subject: c.subject.replace(/\n/g, ', '), notAfter: c.validTo, identity: identityFromSan(c.subjectAltName, eku, cn) };
+  return {
+    subject: c.subject.replace(/\n/g, ', '),
+    notAfter: c.validTo,
+    identity: identityFromSan(c.subjectAltName, eku, cn),
+  };
 }

@@ -7,7 +7,11 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
  */
 export function registerSelfMetrics(registry: Registry, prefix: string): void {
   collectDefaultMetrics({ register: registry, prefix, eventLoopMonitoringPrecision: 20 });
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ]) {
     registry.removeSingleMetric(`${prefix}${name}`);
   }
 }

@@ -23,7 +23,12 @@ export interface OpenOptions {
 
 function isCorruption(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? '';
-  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_IOERR_SHORT_READ');
+  return (
+    code === 'SQLITE_CORRUPT' ||
+    code === 'SQLITE_NOTADB' ||
+    code.startsWith('SQLITE_CORRUPT') ||
+    code.startsWith('SQLITE_IOERR_SHORT_READ')
+  );
 }
 
 function tryOpen(path: string, migrations: readonly Migration[]): Db {
@@ -70,7 +75,12 @@ export function openDatabase(opts: OpenOptions): Db {
   } catch (e) {
     if (!isCorruption(e)) {
       if (e instanceof PlinthError) throw e;
-      throw new PlinthError(ErrorCodes.STORE, `cannot open database ${opts.path}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new PlinthError(
+        ErrorCodes.STORE,
+        `cannot open database ${opts.path}: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
     if (opts.onCorrupt === 'refuse') {
       throw new PlinthError(

@@ -32,7 +32,11 @@ async function readPem(path: string, what: string, key: string): Promise<Buffer>
 }
 
 /** Load and check our own certificate: its role must be the one we run as. */
-export async function loadTls(files: TlsFiles, expectRole: Role, keyPrefix = 'tls'): Promise<TlsMaterial> {
+export async function loadTls(
+  files: TlsFiles,
+  expectRole: Role,
+  keyPrefix = 'tls',
+): Promise<TlsMaterial> {
   const [ca, cert, key] = await Promise.all([
     readPem(files.ca, 'CA certificate', `${keyPrefix}.ca`),
     readPem(files.cert, 'certificate', `${keyPrefix}.cert`),
@@ -42,7 +46,10 @@ export async function loadTls(files: TlsFiles, expectRole: Role, keyPrefix = 'tl
   try {
     identity = describeCertPem(cert.toString('utf8')).identity;
   } catch (e) {
-    throw new PlinthError(ErrorCodes.CONFIG, `${files.cert} is not a PEM certificate: ${(e as Error).message}`);
+    throw new PlinthError(
+      ErrorCodes.CONFIG,
+      `${files.cert} is not a PEM certificate: ${(e as Error).message}`,
+    );
   }
   if (!identity || identity.role !== expectRole) {
     throw new PlinthError(
@@ -75,7 +82,9 @@ export function clientCredentials(m: TlsMaterial, dialHost?: string): grpc.Chann
       if (err) return err;
       const id = peerIdentity(cert);
       if (!id || id.role !== 'coordinator') {
-        return new Error(`the server at ${expected} does not hold a plinth coordinator certificate`);
+        return new Error(
+          `the server at ${expected} does not hold a plinth coordinator certificate`,
+        );
       }
       return undefined;
     },
@@ -83,12 +92,24 @@ export function clientCredentials(m: TlsMaterial, dialHost?: string): grpc.Chann
 }
 
 /** Channel credentials and options for dialling a coordinator at HOST:PORT. */
-export function dialOptions(m: TlsMaterial, address: string, base: grpc.ChannelOptions): { creds: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
-  const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.replace(/:\d+$/, '');
+export function dialOptions(
+  m: TlsMaterial,
+  address: string,
+  base: grpc.ChannelOptions,
+): { creds: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  const host = address.startsWith('[')
+    ? address.slice(1, address.indexOf(']'))
+    : address.replace(/:\d+$/, '');
   const ip = isIP(host) !== 0;
   return {
     creds: clientCredentials(m, host),
-    options: ip ? { ...base, 'grpc.ssl_target_name_override': IP_SNI_PLACEHOLDER, 'grpc.default_authority': address } : base,
+    options: ip
+      ? {
+          ...base,
+          'grpc.ssl_target_name_override': IP_SNI_PLACEHOLDER,
+          'grpc.default_authority': address,
+        }
+      : base,
   };
 }
 

@@ -17,7 +17,11 @@ export interface ExecResult {
 }
 
 /** The one way plinth runs a program: argv array, no shell, always a timeout. */
-export type Exec = (file: string, args: readonly string[], opts: ExecOptions) => Promise<ExecResult>;
+export type Exec = (
+  file: string,
+  args: readonly string[],
+  opts: ExecOptions,
+) => Promise<ExecResult>;
 
 let spawnCount = 0;
 /** Processes spawned by this agent since start: the benchmarks report it per minute. */
@@ -43,13 +47,21 @@ export const execFile: Exec = (file, args, opts) =>
       },
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: unknown; signal?: string };
+        const e = err as NodeJS.ErrnoException & {
+          killed?: boolean;
+          code?: unknown;
+          signal?: string;
+        };
         const cmd = [file, ...args].join(' ');
         if (e.code === 'ENOENT') {
           return reject(
-            new PlinthError(ErrorCodes.UNAVAILABLE, `${file} is not installed (not found on PATH)`, {
-              file,
-            }),
+            new PlinthError(
+              ErrorCodes.UNAVAILABLE,
+              `${file} is not installed (not found on PATH)`,
+              {
+                file,
+              },
+            ),
           );
         }
         if (e.killed || e.signal === 'SIGKILL' || e.name === 'AbortError') {
@@ -64,8 +76,17 @@ export const execFile: Exec = (file, args, opts) =>
         reject(
           new PlinthError(
             ErrorCodes.EXEC_FAILED,
-            `${cmd.slice(0, 200)} exited with ${String(e.code ?? e.signal)}: ${String(stderr || stdout).trim().slice(0, 500)}`,
-            { file, exitCode: e.code, stderr: String(stderr).slice(0, 2000), stdout: String(stdout).slice(0, 2000) },
+            `${cmd.slice(0, 200)} exited with ${String(e.code ?? e.signal)}: ${String(
+              stderr || stdout,
+            )
+              .trim()
+              .slice(0, 500)}`,
+            {
+              file,
+              exitCode: e.code,
+              stderr: String(stderr).slice(0, 2000),
+              stdout: String(stdout).slice(0, 2000),
+            },
           ),
         );
       },

@@ -7,7 +7,12 @@ import type { Log } from '../../lib/log.js';
  * names and states only. Scrapes are served from prom-client's registry; the
  * collectors read /proc and the drivers' last observations, never a daemon.
  */
-export async function startMetricsServer(registry: Registry, host: string, port: number, log: Log): Promise<{ server: Server; port: number }> {
+export async function startMetricsServer(
+  registry: Registry,
+  host: string,
+  port: number,
+  log: Log,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed\n');
@@ -16,7 +21,10 @@ export async function startMetricsServer(registry: Registry, host: string, port:
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
       registry.metrics().then(
-        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : body),
+        (body) =>
+          res
+            .writeHead(200, { 'content-type': registry.contentType })
+            .end(req.method === 'HEAD' ? undefined : body),
         (e: unknown) => {
           log.error({ err: (e as Error).message }, 'metrics collection failed');
           res.writeHead(500).end('collection failed\n');
@@ -25,7 +33,9 @@ export async function startMetricsServer(registry: Registry, host: string, port:
       return;
     }
     if (path === '/' || path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(path === '/' ? 'plinth: see /metrics\n' : 'ok\n');
+      res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end(path === '/' ? 'plinth: see /metrics\n' : 'ok\n');
       return;
     }
     res.writeHead(404).end('not found\n');

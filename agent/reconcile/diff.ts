@@ -19,7 +19,11 @@ export type KnownObjects = Map<string, KnownObject>;
  * other drivers are never touched; objects of this driver that are no longer seen
  * are deletions. Duplicated (kind, id) pairs in one observation keep the last.
  */
-export function diffDriverObjects(known: KnownObjects, driver: string, observed: readonly ObservedObject[]): ObjectChange[] {
+export function diffDriverObjects(
+  known: KnownObjects,
+  driver: string,
+  observed: readonly ObservedObject[],
+): ObjectChange[] {
   const changes: ObjectChange[] = [];
   const seen = new Set<string>();
   const latest = new Map<string, ObservedObject>();
@@ -32,16 +36,28 @@ export function diffDriverObjects(known: KnownObjects, driver: string, observed:
     }
   }
   for (const [key, prev] of known) {
-    if (prev.driver === driver && !seen.has(key)) changes.push({ kind: prev.kind, id: prev.id, deleted: true });
+    if (prev.driver === driver && !seen.has(key))
+      changes.push({ kind: prev.kind, id: prev.id, deleted: true });
   }
   return changes;
 }
 
 /** Apply changes to the in-memory view (after they were persisted). */
-export function applyChanges(known: KnownObjects, driver: string, changes: readonly ObjectChange[]): void {
+export function applyChanges(
+  known: KnownObjects,
+  driver: string,
+  changes: readonly ObjectChange[],
+): void {
   for (const c of changes) {
     const key = objectKey(c.kind, c.id);
     if (c.deleted) known.delete(key);
-    else known.set(key, { kind: c.kind, id: c.id, driver, data: c.data ?? {}, canon: canonicalJson(c.data ?? {}) });
+    else
+      known.set(key, {
+        kind: c.kind,
+        id: c.id,
+        driver,
+        data: c.data ?? {},
+        canon: canonicalJson(c.data ?? {}),
+      });
   }
 }

@@ -111,7 +111,11 @@ export class DriverRunner {
     try {
       if (this.abandoned >= MAX_ABANDONED) {
         result = {
-          health: { status: 'unhealthy', code: 'PLINTH_E_TIMEOUT', message: `${this.abandoned} calls are still hung; waiting for them before trying again` },
+          health: {
+            status: 'unhealthy',
+            code: 'PLINTH_E_TIMEOUT',
+            message: `${this.abandoned} calls are still hung; waiting for them before trying again`,
+          },
           durationMs: 0,
         };
       } else {
@@ -119,14 +123,20 @@ export class DriverRunner {
       }
     } catch (e) {
       const err = toPlinthError(e);
-      result = { health: { status: 'unhealthy', code: err.code, message: err.message }, durationMs: clock.monotonic() - started };
+      result = {
+        health: { status: 'unhealthy', code: err.code, message: err.message },
+        durationMs: clock.monotonic() - started,
+      };
     }
     this.lastHealth = result.health;
     this.o.upGauge.set({ driver: driver.name }, result.health.status === 'healthy' ? 1 : 0);
     try {
       await this.o.onPass(result);
     } catch (e) {
-      this.o.log.error({ driver: driver.name, err: toPlinthError(e).message }, 'recording a driver pass failed');
+      this.o.log.error(
+        { driver: driver.name, err: toPlinthError(e).message },
+        'recording a driver pass failed',
+      );
     }
     this.running = false;
     if (this.rerun) {

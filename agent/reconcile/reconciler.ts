@@ -46,7 +46,9 @@ export class Reconciler {
     this.desired = doc;
     this.pendingResults = new Map();
     this.ackedGeneration = Math.max(this.ackedGeneration, alreadyApplied);
-    const claimed = new Set(this.o.drivers.map((d) => d.desiredKey).filter((k): k is string => !!k));
+    const claimed = new Set(
+      this.o.drivers.map((d) => d.desiredKey).filter((k): k is string => !!k),
+    );
     const unclaimed: ApplyOutcome[] = Object.keys(doc.spec)
       .filter((k) => !claimed.has(k))
       .map((k) => ({
@@ -113,11 +115,17 @@ export class Reconciler {
     }
   }
 
-  private async applyOnce(d: Driver, doc: DesiredDoc, observed: Observation): Promise<ApplyOutcome[]> {
+  private async applyOnce(
+    d: Driver,
+    doc: DesiredDoc,
+    observed: Observation,
+  ): Promise<ApplyOutcome[]> {
     const section = doc.spec[d.desiredKey!];
     try {
       const parsed = d.parseDesired!(section);
-      const applied = await withDeadline(`${d.name} apply`, this.o.applyTimeoutMs, (s) => d.apply!(parsed.desired, observed, s));
+      const applied = await withDeadline(`${d.name} apply`, this.o.applyTimeoutMs, (s) =>
+        d.apply!(parsed.desired, observed, s),
+      );
       return [...parsed.errors, ...applied];
     } catch (e) {
       const err = toPlinthError(e);
@@ -136,9 +144,17 @@ export class Reconciler {
 
   private ackIfComplete(): void {
     if (!this.desired || this.desired.generation <= this.ackedGeneration) return;
-    const needed = ['(unclaimed)', ...this.appliers().filter((d) => this.desired!.spec[d.desiredKey!] !== undefined).map((d) => d.name)];
+    const needed = [
+      '(unclaimed)',
+      ...this.appliers()
+        .filter((d) => this.desired!.spec[d.desiredKey!] !== undefined)
+        .map((d) => d.name),
+    ];
     if (!needed.every((n) => this.pendingResults.has(n))) return;
     this.ackedGeneration = this.desired.generation;
-    this.o.onApplied(this.desired.generation, needed.flatMap((n) => this.pendingResults.get(n) ?? []));
+    this.o.onApplied(
+      this.desired.generation,
+      needed.flatMap((n) => this.pendingResults.get(n) ?? []),
+    );
   }
 }

@@ -13,7 +13,13 @@ import type { AgentStore } from '../state/store.js';
 import { deltaToWire, objectToWire, parseJsonObject, resultToWire } from './wire.js';
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
-const STATE_CODES: Record<StreamState, number> = { idle: 0, connecting: 1, connected: 2, backoff: 3, stopped: 4 };
+const STATE_CODES: Record<StreamState, number> = {
+  idle: 0,
+  connecting: 1,
+  connected: 2,
+  backoff: 3,
+  stopped: 4,
+};
 
 export interface CommandOutcome {
   ok: boolean;
@@ -110,7 +116,10 @@ export class ReportClient {
     let welcomed = false;
     const helloTimer = setTimeout(() => {
       if (!welcomed) {
-        this.o.log.warn({ address: this.o.address }, `no Welcome from the coordinator within ${this.o.helloTimeoutMs} ms; reconnecting`);
+        this.o.log.warn(
+          { address: this.o.address },
+          `no Welcome from the coordinator within ${this.o.helloTimeoutMs} ms; reconnecting`,
+        );
         call.cancel();
       }
     }, this.o.helloTimeoutMs);
@@ -127,7 +136,10 @@ export class ReportClient {
         try {
           spec = parseJsonObject(msg.desired.specJson, 'desired spec');
         } catch (e) {
-          this.o.log.error({ generation: msg.desired.generation, err: (e as Error).message }, 'ignoring malformed desired state');
+          this.o.log.error(
+            { generation: msg.desired.generation, err: (e as Error).message },
+            'ignoring malformed desired state',
+          );
           return;
         }
         this.o.onDesired(msg.desired.generation, spec);
@@ -146,7 +158,10 @@ export class ReportClient {
       this.teardown();
       if (this.state === 'stopped') return;
       const delay = backoffDelay(this.attempt++, this.o.backoff ?? DEFAULT_BACKOFF);
-      this.o.log.warn({ why, code: err?.code, err: err?.details, retryInMs: delay }, 'disconnected from coordinator');
+      this.o.log.warn(
+        { why, code: err?.code, err: err?.details, retryInMs: delay },
+        'disconnected from coordinator',
+      );
       this.setState('backoff');
       this.timer = setTimeout(() => this.connect(), delay);
     };
@@ -173,7 +188,10 @@ export class ReportClient {
     this.sentSeq = ackedSeq;
     this.o.store.trimOutbox(ackedSeq);
     this.setState('connected');
-    this.o.log.info({ address: this.o.address, ackedSeq, outbox: this.o.store.outboxDepth() }, 'connected to coordinator');
+    this.o.log.info(
+      { address: this.o.address, ackedSeq, outbox: this.o.store.outboxDepth() },
+      'connected to coordinator',
+    );
     const applied = this.o.applied();
     if (applied.generation > 0) this.sendAck(applied.generation, applied.results);
     this.pump();
@@ -205,10 +223,20 @@ export class ReportClient {
     try {
       out = await this.o.onCommand(kind, parseJsonObject(argsJson, 'command arguments'));
     } catch (e) {
-      out = { ok: false, code: (e as { code?: string }).code ?? 'PLINTH_E_INTERNAL', message: (e as Error).message };
+      out = {
+        ok: false,
+        code: (e as { code?: string }).code ?? 'PLINTH_E_INTERNAL',
+        message: (e as Error).message,
+      };
     }
     this.write({
-      commandResult: { id, ok: out.ok, code: out.code ?? '', message: out.message ?? '', resultJson: out.result ? JSON.stringify(out.result) : '' },
+      commandResult: {
+        id,
+        ok: out.ok,
+        code: out.code ?? '',
+        message: out.message ?? '',
+        resultJson: out.result ? JSON.stringify(out.result) : '',
+      },
     });
   }
 

@@ -7,7 +7,12 @@ import type { ApplyResult__Input } from '../../proto/gen/plinth/v1/ApplyResult.j
 
 /** The agent's own types -> wire types. Nothing outside agent/report/ sees proto. */
 export function objectToWire(c: ObjectChange): ObjectState__Input {
-  return { kind: c.kind, id: c.id, dataJson: c.deleted ? '' : JSON.stringify(c.data ?? {}), deleted: !!c.deleted };
+  return {
+    kind: c.kind,
+    id: c.id,
+    dataJson: c.deleted ? '' : JSON.stringify(c.data ?? {}),
+    deleted: !!c.deleted,
+  };
 }
 
 export function eventToWire(e: HostEvent): Event__Input {
@@ -27,11 +32,19 @@ export function deltaToWire(d: DeltaRecord): Delta__Input {
 }
 
 export function resultToWire(r: ApplyOutcome): ApplyResult__Input {
-  return { kind: r.kind, id: r.id, ok: r.ok, action: r.action ?? '', code: r.code ?? '', message: r.message ?? '' };
+  return {
+    kind: r.kind,
+    id: r.id,
+    ok: r.ok,
+    action: r.action ?? '',
+    code: r.code ?? '',
+    message: r.message ?? '',
+  };
 }
 
 export function parseJsonObject(text: string, what: string): JsonObject {
   const v: unknown = text === '' ? {} : JSON.parse(text);
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what} is not a JSON object`);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new Error(`${what} is not a JSON object`);
   return v as JsonObject;
 }

@@ -56,7 +56,13 @@ export class AgentStore {
   constructor(opts: AgentStoreOptions) {
     this.now = opts.now;
     this.maxOutbox = opts.maxOutbox ?? 100_000;
-    this.db = openDatabase({ path: opts.path, migrations, log: opts.log, onCorrupt: 'move-aside', now: opts.now });
+    this.db = openDatabase({
+      path: opts.path,
+      migrations,
+      log: opts.log,
+      onCorrupt: 'move-aside',
+      now: opts.now,
+    });
     let inc = this.getMeta('incarnation');
     if (!inc) {
       inc = randomUUID();
@@ -67,12 +73,17 @@ export class AgentStore {
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
   }
 
   lastSeq(): number {
@@ -86,7 +97,12 @@ export class AgentStore {
       driver: string;
       data: string;
     }[];
-    return rows.map((r) => ({ kind: r.kind, id: r.id, driver: r.driver, data: JSON.parse(r.data) as JsonObject }));
+    return rows.map((r) => ({
+      kind: r.kind,
+      id: r.id,
+      driver: r.driver,
+      data: JSON.parse(r.data) as JsonObject,
+    }));
   }
 
   /**
@@ -99,8 +115,12 @@ export class AgentStore {
       'INSERT INTO observed (kind, id, driver, data) VALUES (?, ?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET driver = excluded.driver, data = excluded.data',
     );
     const del = this.db.prepare('DELETE FROM observed WHERE kind = ? AND id = ?');
-    const insOutbox = this.db.prepare('INSERT INTO outbox (seq, body, created_ms) VALUES (?, ?, ?)');
-    const setSeq = this.db.prepare("INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    const insOutbox = this.db.prepare(
+      'INSERT INTO outbox (seq, body, created_ms) VALUES (?, ?, ?)',
+    );
+    const setSeq = this.db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    );
     const seq = this.lastSeqValue + 1;
     const record: DeltaRecord = { seq, changes, events };
     this.db.transaction(() => {
@@ -120,7 +140,9 @@ export class AgentStore {
     const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number };
     if (n <= this.maxOutbox) return;
     const excess = n - this.maxOutbox;
-    this.db.prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)').run(excess);
+    this.db
+      .prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)')
+      .run(excess);
     this.droppedFromOutbox += excess;
   }
 
@@ -130,7 +152,9 @@ export class AgentStore {
   }
 
   outboxAfter(seq: number, limit = 1000): DeltaRecord[] {
-    const rows = this.db.prepare('SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
+    const rows = this.db
+      .prepare('SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(seq, limit) as {
       seq: number;
       body: string;
     }[];
@@ -156,9 +180,10 @@ export class AgentStore {
 
   loadDesired(): { generation: number; spec: JsonObject } | undefined {
     const row = this.db.prepare('SELECT generation, spec FROM desired WHERE one = 1').get() as
-      | { generation: number; spec: string }
-      | undefined;
-    return row ? { generation: row.generation, spec: JSON.parse(row.spec) as JsonObject } : undefined;
+      { generation: number; spec: string } | undefined;
+    return row
+      ? { generation: row.generation, spec: JSON.parse(row.spec) as JsonObject }
+      : undefined;
   }
 
   saveApplied(generation: number, results: ApplyOutcome[]): void {
@@ -171,19 +196,23 @@ export class AgentStore {
 
   loadApplied(): { generation: number; results: ApplyOutcome[] } {
     const row = this.db.prepare('SELECT generation, results FROM applied WHERE one = 1').get() as
-      | { generation: number; results: string }
-      | undefined;
-    return row ? { generation: row.generation, results: JSON.parse(row.results) as ApplyOutcome[] } : { generation: 0, results: [] };
+      { generation: number; results: string } | undefined;
+    return row
+      ? { generation: row.generation, results: JSON.parse(row.results) as ApplyOutcome[] }
+      : { generation: 0, results: [] };
   }
 
   saveInventory(body: JsonObject): void {
     this.db
-      .prepare('INSERT INTO inventory (one, body, updated_ms) VALUES (1, ?, ?) ON CONFLICT(one) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms')
+      .prepare(
+        'INSERT INTO inventory (one, body, updated_ms) VALUES (1, ?, ?) ON CONFLICT(one) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms',
+      )
       .run(JSON.stringify(body), this.now());
   }
 
   loadInventory(): JsonObject | undefined {
-    const row = this.db.prepare('SELECT body FROM inventory WHERE one = 1').get() as { body: string } | undefined;
+    const row = this.db.prepare('SELECT body FROM inventory WHERE one = 1').get() as
+      { body: string } | undefined;
     return row ? (JSON.parse(row.body) as JsonObject) : undefined;
   }
 

@@ -21,16 +21,25 @@ export interface AdminDeps {
 
 const MAX_COMMAND_TIMEOUT_MS = 3_600_000;
 
-function requireAdmin(call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): string {
+function requireAdmin(call: {
+  getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null;
+}): string {
   const id = peerIdentity(call.getAuthContext()?.sslPeerCertificate);
   if (!id || id.role !== 'admin') {
-    throw new PlinthError(ErrorCodes.PERMISSION_DENIED, `the Admin service needs an admin certificate (this one is ${id ? id.role : 'not a plinth certificate'}): use \`plinth pki issue --role admin\``);
+    throw new PlinthError(
+      ErrorCodes.PERMISSION_DENIED,
+      `the Admin service needs an admin certificate (this one is ${id ? id.role : 'not a plinth certificate'}): use \`plinth pki issue --role admin\``,
+    );
   }
   return id.name;
 }
 
 /** Wrap a unary handler: role check, then errors mapped to status in one place. */
-function unary<Req, Res>(log: Log, name: string, fn: (req: Req, who: string) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(
+  log: Log,
+  name: string,
+  fn: (req: Req, who: string) => Res | Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
   return (call, cb) => {
     Promise.resolve()
       .then(() => fn(call.request, requireAdmin(call)))
@@ -38,18 +47,33 @@ function unary<Req, Res>(log: Log, name: string, fn: (req: Req, who: string) => 
         (res) => cb(null, res),
         (e: unknown) => {
           const se = toServiceError(e);
-          if (se.code === grpc.status.INTERNAL) log.error({ rpc: name, err: (e as Error).message }, 'admin call failed');
+          if (se.code === grpc.status.INTERNAL)
+            log.error({ rpc: name, err: (e as Error).message }, 'admin call failed');
           cb(se as grpc.ServiceError);
         },
       );
   };
 }
 
-export function hostSummary(h: HostRow, cluster: Cluster, desiredGeneration: number, objects: { kind: string; id: string; data: JsonObject }[]): HostSummary__Input {
-  const inv = h.inventory as { cpu?: { model?: string; threads?: number }; memory?: { totalBytes?: number }; os?: { kernel?: string } };
+export function hostSummary(
+  h: HostRow,
+  cluster: Cluster,
+  desiredGeneration: number,
+  objects: { kind: string; id: string; data: JsonObject }[],
+): HostSummary__Input {
+  const inv = h.inventory as {
+    cpu?: { model?: string; threads?: number };
+    memory?: { totalBytes?: number };
+    os?: { kernel?: string };
+  };
   const drivers = objects
     .filter((o) => o.kind === 'driver')
-    .map((o) => ({ name: o.id, health: String(o.data.health ?? ''), code: String(o.data.code ?? ''), message: String(o.data.message ?? '') }));
+    .map((o) => ({
+      name: o.id,
+      health: String(o.data.health ?? ''),
+      code: String(o.data.code ?? ''),
+      message: String(o.data.message ?? ''),
+    }));
   const conditions = objects
     .filter((o) => o.kind === 'condition')
     .map((o) => ({
@@ -84,32 +108,59 @@ function statusObjects(store: CoordinatorStore, hostId: string) {
 
 export function createAdmin(deps: AdminDeps): AdminHandlers {
   const { store, cluster, log } = deps;
-  const summary = (h: HostRow) => hostSummary(h, cluster, store.getDesired(h.id)?.generation ?? 0, statusObjects(store, h.id));
+  const summary = (h: HostRow) =>
+    hostSummary(h, cluster, store.getDesired(h.id)?.generation ?? 0, statusObjects(store, h.id));
   const hostArg = (id: string) => assertName('hostId', id, 'host id');
 
   return {
     ListHosts: unary(log, 'ListHosts', (req) => {
       const want = Object.entries(req.labels ?? {});
-      return { hosts: store.listHosts().filter((h) => want.every(([k, v]) => h.labels[k] === v)).map(summary) };
+      return {
+        hosts: store
+          .listHosts()
+          .filter((h) => want.every(([k, v]) => h.labels[k] === v))
+          .map(summary),
+      };
     }),
     GetHost: unary(log, 'GetHost', (req) => {
       const h = store.requireHost(hostArg(req.id));
       return {
         summary: summary(h),
         inventory: h.inventory as never,
-        objects: store.objects(h.id).map((o) => ({ kind: o.kind, id: o.id, dataJson: JSON.stringify(o.data), deleted: false })),
-        lastResults: h.appliedResults.map((r) => ({ kind: r.kind, id: r.id, ok: r.ok, action: r.action ?? '', code: r.code ?? '', message: r.message ?? '' })),
+        objects: store.objects(h.id).map((o) => ({
+          kind: o.kind,
+          id: o.id,
+          dataJson: JSON.stringify(o.data),
+          deleted: false,
+        })),
+        lastResults: h.appliedResults.map((r) => ({
+          kind: r.kind,
+          id: r.id,
+          ok: r.ok,
+          action: r.action ?? '',
+          code: r.code ?? '',
+          message: r.message ?? '',
+        })),
       };
     }),
     LabelHost: unary(log, 'LabelHost', (req, who) => {
       const id = hostArg(req.id);
       for (const [k, v] of Object.entries(req.set ?? {})) {
         assertName('labelKey', k, 'label key');
-        if (!isValidName('labelValue', v)) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `label value ${JSON.stringify(v)} for ${k}: letters, digits, . _ : - only, at most 63`);
+        if (!isValidName('labelValue', v))
+          throw new PlinthError(
+            ErrorCodes.INVALID_ARGUMENT,
+            `label value ${JSON.stringify(v)} for ${k}: letters, digits, . _ : - only, at most 63`,
+          );
       }
       for (const k of req.remove ?? []) assertName('labelKey', k, 'label key');
       const h = store.setLabels(id, req.set ?? {}, req.remove ?? []);
-      const ev = store.addEvent(id, { type: 'host.labels', severity: 'info', message: `labels of ${id} changed by ${who}`, data: { set: req.set ?? {}, remove: req.remove ?? [] } });
+      const ev = store.addEvent(id, {
+        type: 'host.labels',
+        severity: 'info',
+        message: `labels of ${id} changed by ${who}`,
+        data: { set: req.set ?? {}, remove: req.remove ?? [] },
+      });
       cluster.publish([ev]);
       return summary(h);
     }),
@@ -117,11 +168,22 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
       const id = hostArg(req.id);
       const spec = parseJsonField(req.specJson, 'desired spec');
       const { generation } = store.setDesired(id, spec, req.expectGeneration);
-      const ev = store.addEvent(id, { type: 'host.desired', severity: 'info', message: `desired state of ${id} set to generation ${generation} by ${who}`, data: { generation } });
+      const ev = store.addEvent(id, {
+        type: 'host.desired',
+        severity: 'info',
+        message: `desired state of ${id} set to generation ${generation} by ${who}`,
+        data: { generation },
+      });
       cluster.publish([ev]);
       cluster.sessions.get(id)?.sendDesired(generation, JSON.stringify(spec));
       const h = store.requireHost(id);
-      return { hostId: id, generation, specJson: JSON.stringify(spec), appliedGeneration: h.appliedGeneration, results: [] };
+      return {
+        hostId: id,
+        generation,
+        specJson: JSON.stringify(spec),
+        appliedGeneration: h.appliedGeneration,
+        results: [],
+      };
     }),
     GetDesired: unary(log, 'GetDesired', (req) => {
       const id = hostArg(req.id);
@@ -132,18 +194,37 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
         generation: d?.generation ?? 0,
         specJson: JSON.stringify(d?.spec ?? {}),
         appliedGeneration: h.appliedGeneration,
-        results: h.appliedResults.map((r) => ({ kind: r.kind, id: r.id, ok: r.ok, action: r.action ?? '', code: r.code ?? '', message: r.message ?? '' })),
+        results: h.appliedResults.map((r) => ({
+          kind: r.kind,
+          id: r.id,
+          ok: r.ok,
+          action: r.action ?? '',
+          code: r.code ?? '',
+          message: r.message ?? '',
+        })),
       };
     }),
     RunCommand: unary(log, 'RunCommand', async (req, who) => {
       const id = hostArg(req.hostId);
       store.requireHost(id);
-      if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(req.kind)) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `command kind ${JSON.stringify(req.kind)} is not valid`);
+      if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(req.kind))
+        throw new PlinthError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `command kind ${JSON.stringify(req.kind)} is not valid`,
+        );
       parseJsonField(req.argsJson, 'command arguments');
       const session = cluster.sessions.get(id);
-      if (!session) throw new PlinthError(ErrorCodes.UNAVAILABLE, `host ${id} is not connected (state ${cluster.state(id)}); the command was not sent`);
+      if (!session)
+        throw new PlinthError(
+          ErrorCodes.UNAVAILABLE,
+          `host ${id} is not connected (state ${cluster.state(id)}); the command was not sent`,
+        );
       const timeout = Math.min(req.timeoutMs || 120_000, MAX_COMMAND_TIMEOUT_MS);
-      const started = store.addEvent(id, { type: 'command.start', severity: 'info', message: `${req.kind} on ${id} requested by ${who}` });
+      const started = store.addEvent(id, {
+        type: 'command.start',
+        severity: 'info',
+        message: `${req.kind} on ${id} requested by ${who}`,
+      });
       cluster.publish([started]);
       const r = await session.runCommand(req.kind, req.argsJson || '{}', timeout);
       const done = store.addEvent(id, {
@@ -158,10 +239,17 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
     ListEvents: unary(log, 'ListEvents', (req) => {
       const limit = Math.min(req.limit || 100, 10_000);
       const host = req.hostId ? hostArg(req.hostId) : undefined;
-      const events = req.afterId ? store.listEvents(req.afterId, limit, host) : store.tailEvents(limit, host);
+      const events = req.afterId
+        ? store.listEvents(req.afterId, limit, host)
+        : store.tailEvents(limit, host);
       return { events: events.map(eventToWire) };
     }),
-    WatchEvents(call: grpc.ServerWritableStream<{ afterId: number; limit: number; hostId: string }, Event__Input>) {
+    WatchEvents(
+      call: grpc.ServerWritableStream<
+        { afterId: number; limit: number; hostId: string },
+        Event__Input
+      >,
+    ) {
       try {
         requireAdmin(call);
       } catch (e) {

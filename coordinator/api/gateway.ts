@@ -48,7 +48,13 @@ class AgentSession implements SessionHandle {
   private stateSeq = 0;
   /** The newest seq accepted into the commit queue (ahead of what is committed). */
   private expectedSeq = 0;
-  private readonly pending = new Map<string, { resolve: (r: { ok: boolean; code: string; message: string; resultJson: string }) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    {
+      resolve: (r: { ok: boolean; code: string; message: string; resultJson: string }) => void;
+      timer: NodeJS.Timeout;
+    }
+  >();
   private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,11 +65,25 @@ class AgentSession implements SessionHandle {
   start(): void {
     const id = peerIdentity(this.call.getAuthContext()?.sslPeerCertificate);
     if (!id || id.role !== 'agent') {
-      this.fail(new PlinthError(ErrorCodes.PERMISSION_DENIED, `only agent certificates may connect to AgentGateway (this one is ${id ? id.role : 'not a plinth certificate'})`));
+      this.fail(
+        new PlinthError(
+          ErrorCodes.PERMISSION_DENIED,
+          `only agent certificates may connect to AgentGateway (this one is ${id ? id.role : 'not a plinth certificate'})`,
+        ),
+      );
       return;
     }
     this.certHost = id.name;
-    this.helloTimer = setTimeout(() => this.fail(new PlinthError(ErrorCodes.INVALID_ARGUMENT, `no Hello within ${this.d.helloTimeoutMs} ms`)), this.d.helloTimeoutMs);
+    this.helloTimer = setTimeout(
+      () =>
+        this.fail(
+          new PlinthError(
+            ErrorCodes.INVALID_ARGUMENT,
+            `no Hello within ${this.d.helloTimeoutMs} ms`,
+          ),
+        ),
+      this.d.helloTimeoutMs,
+    );
     this.call.on('data', (m: AgentMessage) => {
       if (this.ended) return;
       try {
@@ -91,7 +111,14 @@ class AgentSession implements SessionHandle {
   private fail(e: unknown): void {
     if (this.ended) return;
     const err = toPlinthError(e);
-    this.d.log.warn({ host: this.hostId || this.certHost || '(unauthenticated)', code: err.code, err: err.message }, 'agent stream refused');
+    this.d.log.warn(
+      {
+        host: this.hostId || this.certHost || '(unauthenticated)',
+        code: err.code,
+        err: err.message,
+      },
+      'agent stream refused',
+    );
     this.cleanup(err.message);
     this.call.emit('error', toServiceError(err));
   }
@@ -102,7 +129,12 @@ class AgentSession implements SessionHandle {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.resolve({ ok: false, code: ErrorCodes.UNAVAILABLE, message: `host ${this.hostId} disconnected before answering (${reason})`, resultJson: '' });
+      p.resolve({
+        ok: false,
+        code: ErrorCodes.UNAVAILABLE,
+        message: `host ${this.hostId} disconnected before answering (${reason})`,
+        resultJson: '',
+      });
     }
     this.pending.clear();
     if (this.hostId && this.d.cluster.sessions.get(this.hostId) === this) {
@@ -115,12 +147,21 @@ class AgentSession implements SessionHandle {
     const kind = m.body ?? 'none';
     this.d.messages.inc({ type: kind });
     if (!this.welcomed) {
-      if (!m.hello) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, `the first message must be Hello, got ${kind}`);
+      if (!m.hello)
+        throw new PlinthError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `the first message must be Hello, got ${kind}`,
+        );
       this.onHello(m.hello);
       return;
     }
     this.d.cluster.seen(this.hostId);
-    if (m.delta) this.onDelta(m.delta.seq, m.delta.changes.map(objectFromWire), m.delta.events.map(eventFromWire));
+    if (m.delta)
+      this.onDelta(
+        m.delta.seq,
+        m.delta.changes.map(objectFromWire),
+        m.delta.events.map(eventFromWire),
+      );
     else if (m.heartbeat) this.onHeartbeat(m.heartbeat.lastSeq);
     else if (m.ack) {
       const { generation } = m.ack;
@@ -155,27 +196,45 @@ class AgentSession implements SessionHandle {
         `Hello claims host "${h.hostId.slice(0, 80)}" but the client certificate is for host "${this.certHost}"`,
       );
     }
-    if (!h.incarnation || h.incarnation.length > 64) throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, 'Hello without a valid incarnation');
+    if (!h.incarnation || h.incarnation.length > 64)
+      throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, 'Hello without a valid incarnation');
     const objects: ObjectChange[] = (h.snapshot?.objects ?? []).map(objectFromWire);
     const inventory = parseJsonField(JSON.stringify(h.inventory ?? {}), 'inventory');
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.hostId = h.hostId;
     this.welcomed = true;
     this.stateSeq = h.snapshot?.seq ?? 0;
-    const hello = { version: h.version.slice(0, 64), incarnation: h.incarnation, inventory, appliedGeneration: h.appliedGeneration };
+    const hello = {
+      version: h.version.slice(0, 64),
+      incarnation: h.incarnation,
+      inventory,
+      appliedGeneration: h.appliedGeneration,
+    };
     this.commit(
       () => this.d.store.recordHello(this.hostId, hello, objects),
       ({ ackedSeq }) => {
         this.expectedSeq = Math.max(this.expectedSeq, ackedSeq);
         const previous = this.d.cluster.sessions.get(this.hostId);
         this.d.cluster.sessions.set(this.hostId, this);
-        if (previous && previous !== this) previous.close('replaced by a newer connection from the same host');
+        if (previous && previous !== this)
+          previous.close('replaced by a newer connection from the same host');
         this.d.cluster.seen(this.hostId);
         this.d.cluster.evaluate(this.hostId);
-        this.write({ welcome: { hostId: this.hostId, ackedSeq, heartbeatIntervalMs: this.d.heartbeatMs } });
+        this.write({
+          welcome: { hostId: this.hostId, ackedSeq, heartbeatIntervalMs: this.d.heartbeatMs },
+        });
         const desired = this.d.store.getDesired(this.hostId);
         if (desired) this.sendDesired(desired.generation, JSON.stringify(desired.spec));
-        this.d.log.info({ host: this.hostId, version: h.version, ackedSeq, snapshotSeq: this.stateSeq, objects: objects.length }, 'agent connected');
+        this.d.log.info(
+          {
+            host: this.hostId,
+            version: h.version,
+            ackedSeq,
+            snapshotSeq: this.stateSeq,
+            objects: objects.length,
+          },
+          'agent connected',
+        );
       },
     );
   }
@@ -190,10 +249,17 @@ class AgentSession implements SessionHandle {
     );
   }
 
-  private onDelta(seq: number, changes: ObjectChange[], events: ReturnType<typeof eventFromWire>[]): void {
+  private onDelta(
+    seq: number,
+    changes: ObjectChange[],
+    events: ReturnType<typeof eventFromWire>[],
+  ): void {
     if (seq <= this.expectedSeq) {
       // Already accepted (a resend after reconnect): acknowledge again once durable, change nothing.
-      this.commit(() => undefined, () => this.write({ deltaAck: { seq } }));
+      this.commit(
+        () => undefined,
+        () => this.write({ deltaAck: { seq } }),
+      );
       return;
     }
     if (seq !== this.expectedSeq + 1) {
@@ -215,12 +281,17 @@ class AgentSession implements SessionHandle {
 
   private resyncing = false;
   private onHeartbeat(lastSeq: number): void {
-    if (lastSeq > this.expectedSeq && !this.resyncing) this.requestResync(`heartbeat says seq ${lastSeq}, committed ${this.expectedSeq}`);
+    if (lastSeq > this.expectedSeq && !this.resyncing)
+      this.requestResync(`heartbeat says seq ${lastSeq}, committed ${this.expectedSeq}`);
   }
 
   private requestResync(reason: string): void {
     this.d.log.warn({ host: this.hostId, reason }, 'asking the agent for a fresh snapshot');
-    const ev = this.d.store.addEvent(this.hostId, { type: 'agent.resync', severity: 'warning', message: `resync of ${this.hostId}: ${reason}` });
+    const ev = this.d.store.addEvent(this.hostId, {
+      type: 'agent.resync',
+      severity: 'warning',
+      message: `resync of ${this.hostId}: ${reason}`,
+    });
     this.d.cluster.publish([ev]);
     this.resyncing = true;
     this.write({ resync: { reason } });
@@ -232,12 +303,21 @@ class AgentSession implements SessionHandle {
     this.write({ desired: { generation, specJson } });
   }
 
-  runCommand(kind: string, argsJson: string, timeoutMs: number): Promise<{ ok: boolean; code: string; message: string; resultJson: string }> {
+  runCommand(
+    kind: string,
+    argsJson: string,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; code: string; message: string; resultJson: string }> {
     const id = randomUUID();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve({ ok: false, code: ErrorCodes.TIMEOUT, message: `host ${this.hostId} did not answer ${kind} within ${timeoutMs} ms`, resultJson: '' });
+        resolve({
+          ok: false,
+          code: ErrorCodes.TIMEOUT,
+          message: `host ${this.hostId} did not answer ${kind} within ${timeoutMs} ms`,
+          resultJson: '',
+        });
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
       this.write({ command: { id, kind, argsJson } });

@@ -18,7 +18,8 @@ function bad(msg: string): never {
 
 export function parseJsonField(text: string, what: string): JsonObject {
   const size = Buffer.byteLength(text, 'utf8');
-  if (size > MAX_OBJECT_JSON_BYTES) bad(`${what} is ${size} bytes, over the ${MAX_OBJECT_JSON_BYTES}-byte limit`);
+  if (size > MAX_OBJECT_JSON_BYTES)
+    bad(`${what} is ${size} bytes, over the ${MAX_OBJECT_JSON_BYTES}-byte limit`);
   if (text === '') return {};
   let v: unknown;
   try {
@@ -32,20 +33,33 @@ export function parseJsonField(text: string, what: string): JsonObject {
 
 /** Wire -> own type, validated: anything off is refused with a precise message. */
 export function objectFromWire(o: ObjectState): ObjectChange {
-  if (!KIND.test(o.kind)) bad(`object kind ${JSON.stringify(o.kind.slice(0, 80))} is not valid (lowercase, dots, at most 64 chars)`);
-  if (o.id.length === 0 || o.id.length > MAX_ID) bad(`object id of kind ${o.kind} must be 1-${MAX_ID} characters`);
+  if (!KIND.test(o.kind))
+    bad(
+      `object kind ${JSON.stringify(o.kind.slice(0, 80))} is not valid (lowercase, dots, at most 64 chars)`,
+    );
+  if (o.id.length === 0 || o.id.length > MAX_ID)
+    bad(`object id of kind ${o.kind} must be 1-${MAX_ID} characters`);
   if (o.deleted) return { kind: o.kind, id: o.id, deleted: true };
-  return { kind: o.kind, id: o.id, data: parseJsonField(o.dataJson, `data of ${o.kind} ${o.id.slice(0, 80)}`) };
+  return {
+    kind: o.kind,
+    id: o.id,
+    data: parseJsonField(o.dataJson, `data of ${o.kind} ${o.id.slice(0, 80)}`),
+  };
 }
 
 export function eventFromWire(e: Event): HostEvent {
   if (!KIND.test(e.type)) bad(`event type ${JSON.stringify(e.type.slice(0, 80))} is not valid`);
-  if (!SEVERITIES.has(e.severity)) bad(`event severity ${JSON.stringify(e.severity.slice(0, 20))} is not info, warning or critical`);
+  if (!SEVERITIES.has(e.severity))
+    bad(
+      `event severity ${JSON.stringify(e.severity.slice(0, 20))} is not info, warning or critical`,
+    );
   return {
     type: e.type,
     severity: e.severity as HostEvent['severity'],
     message: e.message.slice(0, MAX_TEXT),
-    ...(e.objectKind ? { object: { kind: e.objectKind.slice(0, 64), id: e.objectId.slice(0, MAX_ID) } } : {}),
+    ...(e.objectKind
+      ? { object: { kind: e.objectKind.slice(0, 64), id: e.objectId.slice(0, MAX_ID) } }
+      : {}),
     ...(e.dataJson ? { data: parseJsonField(e.dataJson, `data of event ${e.type}`) } : {}),
     atMs: Number(e.atMs) || 0,
   };

@@ -38,12 +38,13 @@ export interface TargetFlags {
   cliConfig?: string;
 }
 
-const SEARCH = (): string[] => [
-  process.env.PLINTH_CLI_CONFIG ?? '',
-  resolve('.plinth/cli.json'),
-  join(homedir(), '.config/plinth/cli.json'),
-  '/etc/plinth/cli.json',
-].filter(Boolean);
+const SEARCH = (): string[] =>
+  [
+    process.env.PLINTH_CLI_CONFIG ?? '',
+    resolve('.plinth/cli.json'),
+    join(homedir(), '.config/plinth/cli.json'),
+    '/etc/plinth/cli.json',
+  ].filter(Boolean);
 
 /**
  * Flags beat environment beat the first cli.json found (written by `plinth up`
@@ -55,7 +56,8 @@ export async function resolveTarget(flags: TargetFlags): Promise<CliTarget> {
   const candidates = flags.cliConfig ? [flags.cliConfig] : SEARCH();
   for (const p of candidates) {
     if (!existsSync(p)) {
-      if (flags.cliConfig) throw new PlinthError(ErrorCodes.CONFIG, `CLI config ${p} does not exist`);
+      if (flags.cliConfig)
+        throw new PlinthError(ErrorCodes.CONFIG, `CLI config ${p} does not exist`);
       continue;
     }
     try {
@@ -69,11 +71,15 @@ export async function resolveTarget(flags: TargetFlags): Promise<CliTarget> {
       };
       source = p;
     } catch (e) {
-      throw new PlinthError(ErrorCodes.CONFIG, `CLI config ${p} is not valid JSON: ${(e as Error).message}`);
+      throw new PlinthError(
+        ErrorCodes.CONFIG,
+        `CLI config ${p} is not valid JSON: ${(e as Error).message}`,
+      );
     }
     break;
   }
-  const pick = (flag: string | undefined, env: string, fromFile: string | undefined) => flag ?? process.env[env] ?? fromFile;
+  const pick = (flag: string | undefined, env: string, fromFile: string | undefined) =>
+    flag ?? process.env[env] ?? fromFile;
   const t = {
     coordinator: pick(flags.coordinator, 'PLINTH_COORDINATOR', file.coordinator),
     ca: pick(flags.ca, 'PLINTH_CA', file.ca),
@@ -93,7 +99,11 @@ export async function resolveTarget(flags: TargetFlags): Promise<CliTarget> {
 }
 
 export async function adminClient(target: CliTarget): Promise<AdminClient> {
-  const tls = await loadTls({ ca: target.ca, cert: target.cert, key: target.key }, 'admin', 'the CLI');
+  const tls = await loadTls(
+    { ca: target.ca, cert: target.cert, key: target.key },
+    'admin',
+    'the CLI',
+  );
   const Admin = loadProto().plinth.v1.Admin;
   const { creds, options } = dialOptions(tls, target.coordinator, channelOptions);
   return new Admin(target.coordinator, creds, options) as unknown as AdminClient;
@@ -109,7 +119,10 @@ export function explainRpcError(err: grpc.ServiceError, target: CliTarget): Plin
     );
   }
   if (err.code === grpc.status.DEADLINE_EXCEEDED && !code) {
-    return new PlinthError(ErrorCodes.TIMEOUT, `the coordinator at ${target.coordinator} did not answer in time`);
+    return new PlinthError(
+      ErrorCodes.TIMEOUT,
+      `the coordinator at ${target.coordinator} did not answer in time`,
+    );
   }
   return new PlinthError((code || ErrorCodes.INTERNAL) as never, err.details || err.message);
 }

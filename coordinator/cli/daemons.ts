@@ -17,7 +17,11 @@ export interface Stoppable {
  * READY=1 goes to systemd only once the daemon serves; the watchdog pings run on
  * the event loop, so a wedged loop is what systemd's watchdog catches.
  */
-export async function runUntilSignal(log: Log, parts: Stoppable[], readyStatus: string): Promise<number> {
+export async function runUntilSignal(
+  log: Log,
+  parts: Stoppable[],
+  readyStatus: string,
+): Promise<number> {
   const notifier = createNotifier({ log });
   notifier.ready(readyStatus);
   const stopWatchdog = notifier.startWatchdog();

@@ -12,24 +12,45 @@ import { registerOperatorCommands } from './operator.js';
 
 function buildProgram(out: { code: number }): Command {
   const program = new Command('plinth')
-    .description('plinth: the host layer of a private cloud. One executable for the daemons and for operators.')
+    .description(
+      'plinth: the host layer of a private cloud. One executable for the daemons and for operators.',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
 
   program
     .command('up')
-    .description('run a coordinator and an agent for this host on 127.0.0.1, with a generated dev CA (first thing to try)')
+    .description(
+      'run a coordinator and an agent for this host on 127.0.0.1, with a generated dev CA (first thing to try)',
+    )
     .option('--dir <dir>', 'where keys, configs and databases go', '.plinth')
     .option('--host-id <id>', 'host id for this machine (default: its hostname)')
     .option('--port <port>', 'coordinator gRPC port', (v) => Number(v), 7443)
     .option('--agent-metrics-port <port>', 'agent /metrics port', (v) => Number(v), 9469)
-    .option('--coordinator-metrics-port <port>', 'coordinator /metrics port', (v) => Number(v), 9470)
+    .option(
+      '--coordinator-metrics-port <port>',
+      'coordinator /metrics port',
+      (v) => Number(v),
+      9470,
+    )
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
-    .addHelpText('after', '\nRe-running keeps existing keys and configs. Ctrl-C stops both daemons cleanly.')
-    .action(async (o: { dir: string; hostId?: string; port: number; agentMetricsPort: number; coordinatorMetricsPort: number; logLevel: string }) => {
-      out.code = await up(o);
-    });
+    .addHelpText(
+      'after',
+      '\nRe-running keeps existing keys and configs. Ctrl-C stops both daemons cleanly.',
+    )
+    .action(
+      async (o: {
+        dir: string;
+        hostId?: string;
+        port: number;
+        agentMetricsPort: number;
+        coordinatorMetricsPort: number;
+        logLevel: string;
+      }) => {
+        out.code = await up(o);
+      },
+    );
 
   program
     .command('agent')
@@ -51,7 +72,10 @@ function buildProgram(out: { code: number }): Command {
     .description('run the coordinator daemon (systemd: plinth-coordinator.service)')
     .option('-c, --config <file>', 'JSON config file', '/etc/plinth/coordinator.json')
     .option('--check-config', 'validate the config and print it with defaults filled in, then exit')
-    .addHelpText('after', () => `\nConfig keys:\n  ${describeSchema(coordinatorSchema).join('\n  ')}\n`)
+    .addHelpText(
+      'after',
+      () => `\nConfig keys:\n  ${describeSchema(coordinatorSchema).join('\n  ')}\n`,
+    )
     .action(async (o: { config: string; checkConfig?: boolean }) => {
       if (o.checkConfig) {
         const { loadCoordinatorConfig } = await import('../config.js');
@@ -61,7 +85,11 @@ function buildProgram(out: { code: number }): Command {
       out.code = await runCoordinator(o.config);
     });
 
-  const pki = program.command('pki').description('certificates: a CA, and role certificates for the coordinator, agents and operators');
+  const pki = program
+    .command('pki')
+    .description(
+      'certificates: a CA, and role certificates for the coordinator, agents and operators',
+    );
   pki
     .command('init')
     .description('create a CA (ca.crt, ca.key) unless one exists')
@@ -69,30 +97,66 @@ function buildProgram(out: { code: number }): Command {
     .option('--cn <name>', 'CA common name', 'plinth CA')
     .action(async (o: { dir: string; cn: string }) => {
       const created = await initCa(o.dir, { commonName: o.cn });
-      process.stdout.write(created ? `created CA in ${o.dir}\n` : `a CA already exists in ${o.dir}; left it unchanged\n`);
+      process.stdout.write(
+        created
+          ? `created CA in ${o.dir}\n`
+          : `a CA already exists in ${o.dir}; left it unchanged\n`,
+      );
     });
   pki
     .command('issue')
     .description('issue a key and certificate signed by the CA')
-    .addOption(new Option('--role <role>', 'what the certificate may do').choices([...ROLES]).makeOptionMandatory())
+    .addOption(
+      new Option('--role <role>', 'what the certificate may do')
+        .choices([...ROLES])
+        .makeOptionMandatory(),
+    )
     .requiredOption('--name <name>', 'the host id (agent) or a name (coordinator, admin)')
     .option('--dir <dir>', 'PKI directory', '/etc/plinth/pki')
     .option('--dns <names...>', 'extra DNS names (coordinator)')
     .option('--ip <ips...>', 'extra IP addresses (coordinator)')
     .option('--days <n>', 'validity in days', (v) => Number(v), 825)
     .option('--force', 'replace an existing certificate')
-    .addHelpText('after', '\nAn agent certificate names its host: the coordinator refuses any message about another host.\nOnly a coordinator certificate can serve; agents and admins are clients only.')
-    .action(async (o: { role: Role; name: string; dir: string; dns?: string[]; ip?: string[]; days: number; force?: boolean }) => {
-      const r = await issueToDir(o.dir, { role: o.role, name: o.name, dnsNames: o.dns, ips: o.ip, days: o.days, force: o.force });
-      process.stdout.write(r.created ? `issued ${r.cert} and ${r.key}\n` : `${r.cert} already exists; use --force to replace it\n`);
-    });
+    .addHelpText(
+      'after',
+      '\nAn agent certificate names its host: the coordinator refuses any message about another host.\nOnly a coordinator certificate can serve; agents and admins are clients only.',
+    )
+    .action(
+      async (o: {
+        role: Role;
+        name: string;
+        dir: string;
+        dns?: string[];
+        ip?: string[];
+        days: number;
+        force?: boolean;
+      }) => {
+        const r = await issueToDir(o.dir, {
+          role: o.role,
+          name: o.name,
+          dnsNames: o.dns,
+          ips: o.ip,
+          days: o.days,
+          force: o.force,
+        });
+        process.stdout.write(
+          r.created
+            ? `issued ${r.cert} and ${r.key}\n`
+            : `${r.cert} already exists; use --force to replace it\n`,
+        );
+      },
+    );
   pki
     .command('show <cert>')
     .description('print what a certificate is: subject, role, host, expiry')
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { json?: boolean }) => {
       const d = describeCertPem(await readFile(file, 'utf8'));
-      process.stdout.write(o.json ? JSON.stringify(d, null, 2) + '\n' : `subject: ${d.subject}\nrole:    ${d.identity?.role ?? '(not a plinth certificate)'}\nname:    ${d.identity?.name ?? '-'}\nexpires: ${d.notAfter}\n`);
+      process.stdout.write(
+        o.json
+          ? JSON.stringify(d, null, 2) + '\n'
+          : `subject: ${d.subject}\nrole:    ${d.identity?.role ?? '(not a plinth certificate)'}\nname:    ${d.identity?.name ?? '-'}\nexpires: ${d.notAfter}\n`,
+      );
     });
 
   registerOperatorCommands(program, out);

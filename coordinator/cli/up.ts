@@ -29,7 +29,8 @@ export function defaultHostId(): string {
 }
 
 async function writeIfMissing(path: string, body: unknown): Promise<void> {
-  if (!existsSync(path)) await writeFile(path, JSON.stringify(body, null, 2) + '\n', { mode: 0o640 });
+  if (!existsSync(path))
+    await writeFile(path, JSON.stringify(body, null, 2) + '\n', { mode: 0o640 });
 }
 
 /**
@@ -47,7 +48,8 @@ export async function up(o: UpOptions): Promise<number> {
   const coord = await issueToDir(pki, { role: 'coordinator', name: 'coordinator' });
   const agentCert = await issueToDir(pki, { role: 'agent', name: hostId });
   const admin = await issueToDir(pki, { role: 'admin', name: 'admin' });
-  if (coord.created || agentCert.created || admin.created) say(`issued certificates for the coordinator, agent ${hostId} and the CLI (admin)`);
+  if (coord.created || agentCert.created || admin.created)
+    say(`issued certificates for the coordinator, agent ${hostId} and the CLI (admin)`);
 
   const address = `127.0.0.1:${o.port}`;
   const coordinatorFile = join(dir, 'coordinator.json');
@@ -65,22 +67,39 @@ export async function up(o: UpOptions): Promise<number> {
     metrics: { listen: `127.0.0.1:${o.agentMetricsPort}` },
     drivers: { host: { enabled: true } },
   });
-  await writeIfMissing(join(dir, 'cli.json'), { coordinator: address, ca: 'pki/ca.crt', cert: certPaths(pki, 'admin', 'admin').cert, key: certPaths(pki, 'admin', 'admin').key });
+  await writeIfMissing(join(dir, 'cli.json'), {
+    coordinator: address,
+    ca: 'pki/ca.crt',
+    cert: certPaths(pki, 'admin', 'admin').cert,
+    key: certPaths(pki, 'admin', 'admin').key,
+  });
 
-  const cConf = parseCoordinatorConfig(JSON.parse(await readFile(coordinatorFile, 'utf8')), `config file ${coordinatorFile}`);
-  const aConf = parseAgentConfig(JSON.parse(await readFile(agentFile, 'utf8')), `config file ${agentFile}`);
+  const cConf = parseCoordinatorConfig(
+    JSON.parse(await readFile(coordinatorFile, 'utf8')),
+    `config file ${coordinatorFile}`,
+  );
+  const aConf = parseAgentConfig(
+    JSON.parse(await readFile(agentFile, 'utf8')),
+    `config file ${agentFile}`,
+  );
   const log = createLog({ level: o.logLevel });
   const coordinator = await startCoordinatorFromConfig(cConf, log.child({ svc: 'coordinator' }));
   const agent = await startAgentFromConfig(aConf, log.child({ svc: 'agent' }));
   say('');
-  say(`plinth is up: coordinator on ${cConf.listen} (mTLS), agent "${agent.hostId}" for this host.`);
+  say(
+    `plinth is up: coordinator on ${cConf.listen} (mTLS), agent "${agent.hostId}" for this host.`,
+  );
   say('');
   say('Try, in another terminal in this directory:');
   say('  plinth hosts                      # the host, its state and inventory');
   say(`  plinth host show ${agent.hostId}`);
   say('  plinth events --follow            # what happens, as it happens');
-  say(`  curl -s http://127.0.0.1:${agent.metricsPort}/metrics | grep plinth_   # what Prometheus scrapes`);
+  say(
+    `  curl -s http://127.0.0.1:${agent.metricsPort}/metrics | grep plinth_   # what Prometheus scrapes`,
+  );
   say('');
-  say(`Configs: ${coordinatorFile}, ${agentFile} (enable more drivers under "drivers"). Ctrl-C stops both.`);
+  say(
+    `Configs: ${coordinatorFile}, ${agentFile} (enable more drivers under "drivers"). Ctrl-C stops both.`,
+  );
   return runUntilSignal(log, [agent, coordinator], 'plinth up running');
 }

@@ -8,7 +8,11 @@ import { livenessState, type LivenessConfig } from './liveness.js';
 export interface SessionHandle {
   hostId: string;
   sendDesired(generation: number, specJson: string): void;
-  runCommand(kind: string, argsJson: string, timeoutMs: number): Promise<{ ok: boolean; code: string; message: string; resultJson: string }>;
+  runCommand(
+    kind: string,
+    argsJson: string,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; code: string; message: string; resultJson: string }>;
   close(reason: string): void;
 }
 
@@ -72,7 +76,12 @@ export class Cluster extends EventEmitter {
     this.states.set(hostId, next);
     if (prev === undefined && next === 'unknown') return next;
     const age = this.lastSeenAgeMs(hostId);
-    const why = next === 'ready' ? 'heard from it' : age < 0 ? 'not heard from it since the coordinator started' : `no message for ${(age / 1000).toFixed(1)} s`;
+    const why =
+      next === 'ready'
+        ? 'heard from it'
+        : age < 0
+          ? 'not heard from it since the coordinator started'
+          : `no message for ${(age / 1000).toFixed(1)} s`;
     const severity = next === 'down' ? 'critical' : next === 'suspect' ? 'warning' : 'info';
     try {
       this.store.setState(hostId, next, Date.now());
@@ -84,7 +93,10 @@ export class Cluster extends EventEmitter {
       });
       this.publish([ev]);
     } catch (e) {
-      this.log.error({ host: hostId, err: (e as Error).message }, 'recording a host state change failed');
+      this.log.error(
+        { host: hostId, err: (e as Error).message },
+        'recording a host state change failed',
+      );
     }
     this.emit('state', hostId, next, prev);
     return next;

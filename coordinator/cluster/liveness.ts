@@ -11,7 +11,11 @@ export interface LivenessConfig {
   startupGraceMs: number;
 }
 
-export const DEFAULT_LIVENESS: LivenessConfig = { suspectAfterMs: 6_000, downAfterMs: 15_000, startupGraceMs: 30_000 };
+export const DEFAULT_LIVENESS: LivenessConfig = {
+  suspectAfterMs: 6_000,
+  downAfterMs: 15_000,
+  startupGraceMs: 30_000,
+};
 
 /**
  * Pure: a host's state from the receiver's monotonic clock. `lastSeenMs` is when
@@ -19,7 +23,12 @@ export const DEFAULT_LIVENESS: LivenessConfig = { suspectAfterMs: 6_000, downAft
  * Nothing destructive follows from this alone: `down` is a fact about silence,
  * fencing decides what happens to the host's work.
  */
-export function livenessState(lastSeenMs: number | undefined, nowMs: number, startedMs: number, cfg: LivenessConfig): HostState {
+export function livenessState(
+  lastSeenMs: number | undefined,
+  nowMs: number,
+  startedMs: number,
+  cfg: LivenessConfig,
+): HostState {
   const since = lastSeenMs ?? startedMs;
   const silence = nowMs - since;
   const inGrace = nowMs - startedMs < cfg.startupGraceMs;

@@ -103,7 +103,11 @@ export class CoordinatorStore {
   requireHost(id: string): HostRow {
     const h = this.getHost(id);
     if (!h) {
-      throw new PlinthError(ErrorCodes.NOT_FOUND, `no host "${id}": it has never connected (see \`plinth hosts\`)`, { host: id });
+      throw new PlinthError(
+        ErrorCodes.NOT_FOUND,
+        `no host "${id}": it has never connected (see \`plinth hosts\`)`,
+        { host: id },
+      );
     }
     return h;
   }
@@ -130,7 +134,15 @@ export class CoordinatorStore {
              incarnation = excluded.incarnation, acked_seq = excluded.acked_seq,
              applied_generation = excluded.applied_generation, last_hello_ms = excluded.last_hello_ms`,
         )
-        .run({ id: hostId, inventory: JSON.stringify(h.inventory), version: h.version, incarnation: h.incarnation, acked: ackedSeq, applied: h.appliedGeneration, now });
+        .run({
+          id: hostId,
+          inventory: JSON.stringify(h.inventory),
+          version: h.version,
+          incarnation: h.incarnation,
+          acked: ackedSeq,
+          applied: h.appliedGeneration,
+          now,
+        });
       this.replaceObjects(hostId, objects);
       return { ackedSeq };
     });
@@ -138,8 +150,11 @@ export class CoordinatorStore {
 
   private replaceObjects(hostId: string, objects: readonly ObjectChange[]): void {
     this.db.prepare('DELETE FROM objects WHERE host_id = ?').run(hostId);
-    const ins = this.db.prepare('INSERT OR REPLACE INTO objects (host_id, kind, id, data) VALUES (?, ?, ?, ?)');
-    for (const o of objects) if (!o.deleted) ins.run(hostId, o.kind, o.id, JSON.stringify(o.data ?? {}));
+    const ins = this.db.prepare(
+      'INSERT OR REPLACE INTO objects (host_id, kind, id, data) VALUES (?, ?, ?, ?)',
+    );
+    for (const o of objects)
+      if (!o.deleted) ins.run(hostId, o.kind, o.id, JSON.stringify(o.data ?? {}));
   }
 
   /** A Resync snapshot: objects replaced, seq committed. */
@@ -155,11 +170,21 @@ export class CoordinatorStore {
    * state the last snapshot described (`stateSeq`): a replayed old delta still
    * delivers its events but cannot roll objects back.
    */
-  recordDelta(hostId: string, seq: number, stateSeq: number, changes: readonly ObjectChange[], events: readonly HostEvent[]): StoredEvent[] {
+  recordDelta(
+    hostId: string,
+    seq: number,
+    stateSeq: number,
+    changes: readonly ObjectChange[],
+    events: readonly HostEvent[],
+  ): StoredEvent[] {
     return this.tx(() => {
       if (seq > stateSeq) {
-        const up = this.db.prepare('INSERT OR REPLACE INTO objects (host_id, kind, id, data) VALUES (?, ?, ?, ?)');
-        const del = this.db.prepare('DELETE FROM objects WHERE host_id = ? AND kind = ? AND id = ?');
+        const up = this.db.prepare(
+          'INSERT OR REPLACE INTO objects (host_id, kind, id, data) VALUES (?, ?, ?, ?)',
+        );
+        const del = this.db.prepare(
+          'DELETE FROM objects WHERE host_id = ? AND kind = ? AND id = ?',
+        );
         for (const c of changes) {
           if (c.deleted) del.run(hostId, c.kind, c.id);
           else up.run(hostId, c.kind, c.id, JSON.stringify(c.data ?? {}));
@@ -173,8 +198,19 @@ export class CoordinatorStore {
 
   private insertEvent(hostId: string, e: HostEvent): StoredEvent {
     const info = this.db
-      .prepare('INSERT INTO events (host_id, at_ms, type, severity, message, object_kind, object_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(hostId, e.atMs, e.type, e.severity, e.message, e.object?.kind ?? '', e.object?.id ?? '', e.data ? JSON.stringify(e.data) : '');
+      .prepare(
+        'INSERT INTO events (host_id, at_ms, type, severity, message, object_kind, object_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        hostId,
+        e.atMs,
+        e.type,
+        e.severity,
+        e.message,
+        e.object?.kind ?? '',
+        e.object?.id ?? '',
+        e.data ? JSON.stringify(e.data) : '',
+      );
     return { ...e, id: Number(info.lastInsertRowid), hostId };
   }
 
@@ -184,17 +220,34 @@ export class CoordinatorStore {
 
   /** Keep the event log bounded; the oldest go first. */
   pruneEvents(): number {
-    const row = this.db.prepare('SELECT MAX(id) AS maxId FROM events').get() as { maxId: number | null };
+    const row = this.db.prepare('SELECT MAX(id) AS maxId FROM events').get() as {
+      maxId: number | null;
+    };
     if (!row.maxId || row.maxId <= this.maxEvents) return 0;
-    return this.db.prepare('DELETE FROM events WHERE id <= ?').run(row.maxId - this.maxEvents).changes;
+    return this.db.prepare('DELETE FROM events WHERE id <= ?').run(row.maxId - this.maxEvents)
+      .changes;
   }
 
   listEvents(afterId: number, limit: number, hostId?: string): StoredEvent[] {
     const rows = (
       hostId
-        ? this.db.prepare('SELECT * FROM events WHERE id > ? AND host_id = ? ORDER BY id LIMIT ?').all(afterId, hostId, limit)
-        : this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit)
-    ) as { id: number; host_id: string; at_ms: number; type: string; severity: string; message: string; object_kind: string; object_id: string; data: string }[];
+        ? this.db
+            .prepare('SELECT * FROM events WHERE id > ? AND host_id = ? ORDER BY id LIMIT ?')
+            .all(afterId, hostId, limit)
+        : this.db
+            .prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?')
+            .all(afterId, limit)
+    ) as {
+      id: number;
+      host_id: string;
+      at_ms: number;
+      type: string;
+      severity: string;
+      message: string;
+      object_kind: string;
+      object_id: string;
+      data: string;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       hostId: r.host_id,
@@ -209,14 +262,20 @@ export class CoordinatorStore {
 
   /** The newest `limit` events, oldest first (for `plinth events` without --after). */
   tailEvents(limit: number, hostId?: string): StoredEvent[] {
-    const row = (hostId
-      ? this.db.prepare('SELECT id FROM events WHERE host_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').get(hostId, limit)
-      : this.db.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?').get(limit)) as { id: number } | undefined;
+    const row = (
+      hostId
+        ? this.db
+            .prepare('SELECT id FROM events WHERE host_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?')
+            .get(hostId, limit)
+        : this.db.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?').get(limit)
+    ) as { id: number } | undefined;
     return this.listEvents(row?.id ?? 0, limit, hostId);
   }
 
   objects(hostId: string): StoredObject[] {
-    const rows = this.db.prepare('SELECT kind, id, data FROM objects WHERE host_id = ? ORDER BY kind, id').all(hostId) as {
+    const rows = this.db
+      .prepare('SELECT kind, id, data FROM objects WHERE host_id = ? ORDER BY kind, id')
+      .all(hostId) as {
       kind: string;
       id: string;
       data: string;
@@ -225,7 +284,9 @@ export class CoordinatorStore {
   }
 
   objectsOfKind(hostId: string, kind: string): StoredObject[] {
-    const rows = this.db.prepare('SELECT kind, id, data FROM objects WHERE host_id = ? AND kind = ? ORDER BY id').all(hostId, kind) as {
+    const rows = this.db
+      .prepare('SELECT kind, id, data FROM objects WHERE host_id = ? AND kind = ? ORDER BY id')
+      .all(hostId, kind) as {
       kind: string;
       id: string;
       data: string;
@@ -238,13 +299,17 @@ export class CoordinatorStore {
       const h = this.requireHost(hostId);
       const labels = { ...h.labels, ...set };
       for (const k of remove) delete labels[k];
-      this.db.prepare('UPDATE hosts SET labels = ? WHERE id = ?').run(JSON.stringify(labels), hostId);
+      this.db
+        .prepare('UPDATE hosts SET labels = ? WHERE id = ?')
+        .run(JSON.stringify(labels), hostId);
       return { ...h, labels };
     });
   }
 
   setState(hostId: string, state: HostState, sinceMs: number): void {
-    this.db.prepare('UPDATE hosts SET last_state = ?, state_since_ms = ? WHERE id = ?').run(state, sinceMs, hostId);
+    this.db
+      .prepare('UPDATE hosts SET last_state = ?, state_since_ms = ? WHERE id = ?')
+      .run(state, sinceMs, hostId);
   }
 
   setDesired(hostId: string, spec: JsonObject, expectGeneration = 0): { generation: number } {
@@ -253,9 +318,13 @@ export class CoordinatorStore {
       const cur = this.getDesired(hostId);
       const curGen = cur?.generation ?? 0;
       if (expectGeneration && expectGeneration !== curGen) {
-        throw new PlinthError(ErrorCodes.CONFLICT, `host ${hostId} is at desired generation ${curGen}, not ${expectGeneration}: re-read it and retry`, {
-          current: curGen,
-        });
+        throw new PlinthError(
+          ErrorCodes.CONFLICT,
+          `host ${hostId} is at desired generation ${curGen}, not ${expectGeneration}: re-read it and retry`,
+          {
+            current: curGen,
+          },
+        );
       }
       const generation = curGen + 1;
       this.db
@@ -268,14 +337,18 @@ export class CoordinatorStore {
   }
 
   getDesired(hostId: string): { generation: number; spec: JsonObject } | undefined {
-    const r = this.db.prepare('SELECT generation, spec FROM desired WHERE host_id = ?').get(hostId) as { generation: number; spec: string } | undefined;
+    const r = this.db
+      .prepare('SELECT generation, spec FROM desired WHERE host_id = ?')
+      .get(hostId) as { generation: number; spec: string } | undefined;
     return r ? { generation: r.generation, spec: JSON.parse(r.spec) as JsonObject } : undefined;
   }
 
   recordApplied(hostId: string, generation: number, results: readonly ApplyOutcome[]): void {
     this.tx(() => {
       this.db
-        .prepare('UPDATE hosts SET applied_generation = ?, applied_results = ? WHERE id = ? AND applied_generation <= ?')
+        .prepare(
+          'UPDATE hosts SET applied_generation = ?, applied_results = ? WHERE id = ? AND applied_generation <= ?',
+        )
         .run(generation, JSON.stringify(results), hostId, generation);
     });
   }

@@ -15,7 +15,9 @@ process.stdout.write('building (npm run build) so the daemons run as compiled in
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: join(here, '../..'), stdio: 'inherit' });
 
 const rows: (BenchResult & { bench: string })[] = [];
-for (const file of readdirSync(here).filter((f) => f.endsWith('.ts') && !skipFiles.has(f)).sort()) {
+for (const file of readdirSync(here)
+  .filter((f) => f.endsWith('.ts') && !skipFiles.has(f))
+  .sort()) {
   const mod = (await import(join(here, file))) as { bench?: Bench };
   if (!mod.bench) continue;
   if (wanted.length && !wanted.includes(mod.bench.name)) continue;
@@ -26,14 +28,25 @@ for (const file of readdirSync(here).filter((f) => f.endsWith('.ts') && !skipFil
     for (const r of results) {
       rows.push({ ...r, bench: mod.bench.name });
       const verdict = r.ok === undefined ? '' : r.ok ? '  OK' : '  MISSED';
-      process.stdout.write(`  ${r.name}: ${r.value} ${r.unit}${r.target ? `  (target ${r.target})` : ''}${verdict}${r.note ? `  — ${r.note}` : ''}\n`);
+      process.stdout.write(
+        `  ${r.name}: ${r.value} ${r.unit}${r.target ? `  (target ${r.target})` : ''}${verdict}${r.note ? `  — ${r.note}` : ''}\n`,
+      );
     }
     if (results.length === 0) process.stdout.write('  (skipped: see the reason above)\n');
   } catch (e) {
     process.stdout.write(`  FAILED to run: ${(e as Error).message}\n`);
-    rows.push({ bench: mod.bench.name, name: 'benchmark run', value: NaN, unit: '', ok: false, note: (e as Error).message });
+    rows.push({
+      bench: mod.bench.name,
+      name: 'benchmark run',
+      value: NaN,
+      unit: '',
+      ok: false,
+      note: (e as Error).message,
+    });
   }
   process.stdout.write(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 const missed = rows.filter((r) => r.ok === false);
-process.stdout.write(`\n${rows.length} figures, ${rows.filter((r) => r.ok).length} targets met, ${missed.length} missed${missed.length ? ':\n' + missed.map((r) => `  - [${r.bench}] ${r.name}: ${r.value} ${r.unit} (target ${r.target ?? '-'})`).join('\n') : ''}\n`);
+process.stdout.write(
+  `\n${rows.length} figures, ${rows.filter((r) => r.ok).length} targets met, ${missed.length} missed${missed.length ? ':\n' + missed.map((r) => `  - [${r.bench}] ${r.name}: ${r.value} ${r.unit} (target ${r.target ?? '-'})`).join('\n') : ''}\n`,
+);

@@ -12,22 +12,37 @@ export function fakeDriver(initial: string[] = []) {
     name: 'fake',
     desiredKey: 'widgets',
     async health() {
-      return state.healthy ? { status: 'healthy' } : { status: 'unhealthy', code: 'PLINTH_E_UNAVAILABLE', message: 'fake daemon down' };
+      return state.healthy
+        ? { status: 'healthy' }
+        : { status: 'unhealthy', code: 'PLINTH_E_UNAVAILABLE', message: 'fake daemon down' };
     },
     async observe() {
-      return { objects: state.widgets.map((w) => ({ kind: 'fake.widget', id: w, data: { name: w } })) };
+      return {
+        objects: state.widgets.map((w) => ({ kind: 'fake.widget', id: w, data: { name: w } })),
+      };
     },
     parseDesired(raw: JsonValue | undefined): ParsedDesired<string[]> {
       const list = Array.isArray(raw) ? raw : [];
       const ok = list.filter((x): x is string => typeof x === 'string' && /^[a-z0-9-]+$/.test(x));
       const errors = list
         .filter((x) => !(typeof x === 'string' && /^[a-z0-9-]+$/.test(x)))
-        .map((x) => ({ kind: 'fake.widget', id: JSON.stringify(x), ok: false, code: 'PLINTH_E_INVALID_ARGUMENT' as const, message: 'invalid widget name' }));
+        .map((x) => ({
+          kind: 'fake.widget',
+          id: JSON.stringify(x),
+          ok: false,
+          code: 'PLINTH_E_INVALID_ARGUMENT' as const,
+          message: 'invalid widget name',
+        }));
       return { desired: ok, errors };
     },
     async apply(desired) {
       state.applies++;
-      const results = desired.map((w) => ({ kind: 'fake.widget', id: w, ok: true, action: state.widgets.includes(w) ? 'noop' : 'create' }));
+      const results = desired.map((w) => ({
+        kind: 'fake.widget',
+        id: w,
+        ok: true,
+        action: state.widgets.includes(w) ? 'noop' : 'create',
+      }));
       state.widgets = [...desired];
       return results;
     },

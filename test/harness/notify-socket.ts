@@ -12,7 +12,9 @@ interface RecvSocket {
 
 /** A real AF_UNIX datagram socket standing in for systemd's NOTIFY_SOCKET. */
 export function notifySocket(): { path: string; messages: string[]; close(): void } {
-  const unixDgram = createRequire(import.meta.url)('unix-dgram') as { createSocket(type: 'unix_dgram'): RecvSocket };
+  const unixDgram = createRequire(import.meta.url)('unix-dgram') as {
+    createSocket(type: 'unix_dgram'): RecvSocket;
+  };
   const dir = mkdtempSync(join(tmpdir(), 'plt-spine-notify-'));
   const path = join(dir, 'notify.sock');
   const messages: string[] = [];

@@ -8,10 +8,16 @@ import type { CoordinatorMessage } from '../../proto/gen/plinth/v1/CoordinatorMe
  * A hand-driven AgentGateway client: sends exactly what a test tells it to,
  * including things a real agent never would.
  */
-export async function rawAgentStream(files: { ca: string; cert: string; key: string }, port: number, role: 'agent' | 'admin' = 'agent') {
+export async function rawAgentStream(
+  files: { ca: string; cert: string; key: string },
+  port: number,
+  role: 'agent' | 'admin' = 'agent',
+) {
   const tls = await loadTls(files, role);
   const address = `127.0.0.1:${port}`;
-  const { creds, options } = dialOptions(tls, address, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  const { creds, options } = dialOptions(tls, address, {
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
   const Client = loadProto().plinth.v1.AgentGateway;
   const client = new Client(address, creds, options);
   const call = client.Connect();
@@ -33,7 +39,11 @@ export async function rawAgentStream(files: { ca: string; cert: string; key: str
 }
 
 /** A stream that sends raw bytes as the request message (not valid protobuf). */
-export async function rawBytesStream(files: { ca: string; cert: string; key: string }, port: number, bytes: Buffer): Promise<grpc.ServiceError | null> {
+export async function rawBytesStream(
+  files: { ca: string; cert: string; key: string },
+  port: number,
+  bytes: Buffer,
+): Promise<grpc.ServiceError | null> {
   const tls = await loadTls(files, 'agent');
   const address = `127.0.0.1:${port}`;
   const { creds, options } = dialOptions(tls, address, {});
@@ -56,6 +66,18 @@ export async function rawBytesStream(files: { ca: string; cert: string; key: str
   return r;
 }
 
-export function helloFor(hostId: string, extra: Partial<AgentMessage__Input['hello']> = {}): AgentMessage__Input {
-  return { hello: { hostId, version: 'test', incarnation: 'inc-1', appliedGeneration: 0, snapshot: { seq: 0, objects: [] }, ...extra } };
+export function helloFor(
+  hostId: string,
+  extra: Partial<AgentMessage__Input['hello']> = {},
+): AgentMessage__Input {
+  return {
+    hello: {
+      hostId,
+      version: 'test',
+      incarnation: 'inc-1',
+      appliedGeneration: 0,
+      snapshot: { seq: 0, objects: [] },
+      ...extra,
+    },
+  };
 }

@@ -43,7 +43,8 @@ export async function createLinkedNetns(slot: number): Promise<LinkedNetns> {
     name,
     rootAddr,
     nsAddr,
-    exec: (args, timeoutMs = 10_000) => execFile('ip', ['netns', 'exec', name, ...args], { timeoutMs }),
+    exec: (args, timeoutMs = 10_000) =>
+      execFile('ip', ['netns', 'exec', name, ...args], { timeoutMs }),
     async destroy() {
       await ip(['netns', 'del', name]).catch(() => undefined);
       await ip(['link', 'del', rootIf]).catch(() => undefined);

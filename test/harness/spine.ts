@@ -38,7 +38,11 @@ export class TestPki {
     return join(this.pkiDir, 'ca.crt');
   }
 
-  async issue(role: Role, name: string, ips: string[] = []): Promise<{ ca: string; cert: string; key: string }> {
+  async issue(
+    role: Role,
+    name: string,
+    ips: string[] = [],
+  ): Promise<{ ca: string; cert: string; key: string }> {
     const r = await issueToDir(this.pkiDir, { role, name, ips });
     return { ca: this.ca, cert: r.cert, key: r.key };
   }
@@ -66,7 +70,10 @@ export interface CoordinatorOptions {
   ips?: string[];
 }
 
-export async function startTestCoordinator(pki: TestPki, o: CoordinatorOptions = {}): Promise<Coordinator> {
+export async function startTestCoordinator(
+  pki: TestPki,
+  o: CoordinatorOptions = {},
+): Promise<Coordinator> {
   const tls = await pki.issue('coordinator', 'coordinator', o.ips ?? []);
   const config = parseCoordinatorConfig({
     dataDir: o.dataDir ?? join(pki.dir, 'coordinator'),
@@ -78,7 +85,10 @@ export async function startTestCoordinator(pki: TestPki, o: CoordinatorOptions =
     downAfterSeconds: o.downAfterSeconds ?? 4,
     startupGraceSeconds: o.startupGraceSeconds ?? 0,
   });
-  const c = createCoordinator({ log: o.log ?? silentLog(), tls: await loadTls(tls, 'coordinator') }, config);
+  const c = createCoordinator(
+    { log: o.log ?? silentLog(), tls: await loadTls(tls, 'coordinator') },
+    config,
+  );
   await c.start();
   return c;
 }
@@ -103,7 +113,16 @@ export async function startTestAgent(pki: TestPki, o: AgentOptions): Promise<Age
     heartbeatSeconds: 0.5,
     ...o.config,
   });
-  const agent = createAgent({ log: o.log ?? silentLog(), exec: execFile, clock: systemClock, tls: await loadTls(tls, 'agent'), drivers: o.drivers }, config);
+  const agent = createAgent(
+    {
+      log: o.log ?? silentLog(),
+      exec: execFile,
+      clock: systemClock,
+      tls: await loadTls(tls, 'agent'),
+      drivers: o.drivers,
+    },
+    config,
+  );
   await agent.start();
   return agent;
 }
@@ -111,16 +130,28 @@ export async function startTestAgent(pki: TestPki, o: AgentOptions): Promise<Age
 export interface TestAdmin {
   client: AdminClient;
   target: CliTarget;
-  call<M extends keyof AdminUnary>(method: M, req: AdminUnary[M][0], timeoutMs?: number): Promise<AdminUnary[M][1]>;
+  call<M extends keyof AdminUnary>(
+    method: M,
+    req: AdminUnary[M][0],
+    timeoutMs?: number,
+  ): Promise<AdminUnary[M][1]>;
   close(): void;
 }
 
-export async function testAdmin(pki: TestPki, port: number, host = '127.0.0.1'): Promise<TestAdmin> {
+export async function testAdmin(
+  pki: TestPki,
+  port: number,
+  host = '127.0.0.1',
+): Promise<TestAdmin> {
   const files = await pki.issue('admin', 'tester');
   const target: CliTarget = { coordinator: `${host}:${port}`, ...files, source: 'test' };
   const tls = await loadTls(files, 'admin');
   const { creds, options } = dialOptions(tls, target.coordinator, channelOptions);
-  const client = new (loadProto().plinth.v1.Admin)(target.coordinator, creds, options) as unknown as AdminClient;
+  const client = new (loadProto().plinth.v1.Admin)(
+    target.coordinator,
+    creds,
+    options,
+  ) as unknown as AdminClient;
   return {
     client,
     target,
@@ -131,20 +162,31 @@ export async function testAdmin(pki: TestPki, port: number, host = '127.0.0.1'):
 
 /** Spawn the plinth CLI from source as a real child process. */
 export function spawnPlinth(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/harness/plinth-cli.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO, 'test/harness/plinth-cli.ts'), ...args],
+    {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 /** Run the CLI to completion; bounded. */
-export async function runPlinth(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/harness/plinth-cli.ts'), ...args], {
-    cwd: opts.cwd ?? REPO,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function runPlinth(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO, 'test/harness/plinth-cli.ts'), ...args],
+    {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
