@@ -2,6 +2,7 @@ import type { DriverFactory } from './driver.js';
 import { bmcDriverFactory } from './bmc/index.js';
 import { cephDriverFactory } from './ceph/index.js';
 import { containersDriverFactory } from './containers/index.js';
+import { frrDriverFactory } from './frr/index.js';
 import { hostDriverFactory } from './host/index.js';
 import { ovsDriverFactory } from './ovs/index.js';
 
@@ -13,6 +14,7 @@ import { ovsDriverFactory } from './ovs/index.js';
 export const driverFactories: readonly DriverFactory<never>[] = [
   hostDriverFactory,
   ovsDriverFactory,
+  frrDriverFactory,
   bmcDriverFactory,
   cephDriverFactory,
   containersDriverFactory,
