@@ -12,6 +12,7 @@ export interface CoordinatorConfig {
   downAfterSeconds: number;
   startupGraceSeconds: number;
   helloTimeoutSeconds: number;
+  fencing: { keyFile: string; deadlineSeconds: number; retries: number; bmcTimeoutSeconds: number };
   log: { level: string };
 }
 
@@ -81,6 +82,39 @@ export const coordinatorSchema: Schema = {
     min: 1,
     max: 120,
     doc: 'how long a new stream may wait before its Hello',
+  },
+  fencing: {
+    type: 'object',
+    doc: 'BMC power and fencing',
+    fields: {
+      keyFile: {
+        type: 'string',
+        default: '',
+        doc: 'key that encrypts BMC passwords at rest (created 0600 if missing; default DATADIR/bmc.key)',
+      },
+      deadlineSeconds: {
+        type: 'number',
+        default: 60,
+        min: 1,
+        max: 600,
+        doc: 'a fence must confirm power-off within this',
+      },
+      retries: {
+        type: 'number',
+        default: 3,
+        min: 0,
+        max: 10,
+        integer: true,
+        doc: 'power-off rounds after the first',
+      },
+      bmcTimeoutSeconds: {
+        type: 'number',
+        default: 10,
+        min: 1,
+        max: 120,
+        doc: 'timeout of one BMC call',
+      },
+    },
   },
   log: {
     type: 'object',

@@ -9,7 +9,11 @@ import type { Log } from '../lib/log.js';
 import { parseListen } from '../lib/listen.js';
 import { loadProto, serverOptions } from '../lib/proto.js';
 import { serverCredentials, type TlsMaterial } from '../lib/tls.js';
+import { systemClock } from '../agent/host/clock.js';
+import { execFile } from '../agent/host/exec.js';
 import { createAdmin } from './api/admin.js';
+import { loadOrCreateKeyFile } from './fencing/credentials.js';
+import { createFencingService } from './fencing/service.js';
 import { createGateway } from './api/gateway.js';
 import { Cluster } from './cluster/cluster.js';
 import type { CoordinatorConfig } from './config.js';
@@ -131,7 +135,21 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
           messages,
         }),
       );
-      server.addService(proto.plinth.v1.Admin.service, createAdmin({ store, cluster, log }));
+      const { key } = await loadOrCreateKeyFile(
+        config.fencing.keyFile || join(config.dataDir, 'bmc.key'),
+      );
+      const fencing = createFencingService(
+        { store, cluster, log, exec: execFile, clock: systemClock, key },
+        {
+          deadlineMs: config.fencing.deadlineSeconds * 1000,
+          retries: config.fencing.retries,
+          bmcTimeoutMs: config.fencing.bmcTimeoutSeconds * 1000,
+        },
+      );
+      server.addService(
+        proto.plinth.v1.Admin.service,
+        createAdmin({ store, cluster, log, fencing }),
+      );
       const { host, port: want } = parseListen(config.listen, 'listen');
       const bindHost = host.includes(':') ? `[${host}]` : host;
       port = await new Promise<number>((resolve, reject) =>

@@ -9,7 +9,8 @@ import type { AdminHandlers } from '../../proto/gen/plinth/v1/Admin.js';
 import type { HostSummary__Input } from '../../proto/gen/plinth/v1/HostSummary.js';
 import type { Event__Input } from '../../proto/gen/plinth/v1/Event.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { CoordinatorStore, HostRow, StoredEvent } from '../store/store.js';
+import type { BmcRow, CoordinatorStore, HostRow, StoredEvent } from '../store/store.js';
+import { trustOf, type FencingService } from '../fencing/service.js';
 import { toServiceError } from './status.js';
 import { eventToWire, parseJsonField } from './wire.js';
 
@@ -17,6 +18,7 @@ export interface AdminDeps {
   store: CoordinatorStore;
   cluster: Cluster;
   log: Log;
+  fencing: FencingService;
 }
 
 const MAX_COMMAND_TIMEOUT_MS = 3_600_000;
@@ -106,8 +108,19 @@ function statusObjects(store: CoordinatorStore, hostId: string) {
   return [...store.objectsOfKind(hostId, 'driver'), ...store.objectsOfKind(hostId, 'condition')];
 }
 
+function bmcInfo(r: BmcRow) {
+  return {
+    hostId: r.hostId,
+    protocol: r.protocol,
+    address: r.address,
+    user: r.user,
+    trust: trustOf(r),
+    updatedMs: r.updatedMs,
+  };
+}
+
 export function createAdmin(deps: AdminDeps): AdminHandlers {
-  const { store, cluster, log } = deps;
+  const { store, cluster, log, fencing } = deps;
   const summary = (h: HostRow) =>
     hostSummary(h, cluster, store.getDesired(h.id)?.generation ?? 0, statusObjects(store, h.id));
   const hostArg = (id: string) => assertName('hostId', id, 'host id');
@@ -243,6 +256,46 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
         ? store.listEvents(req.afterId, limit, host)
         : store.tailEvents(limit, host);
       return { events: events.map(eventToWire) };
+    }),
+    SetBmc: unary(log, 'SetBmc', (req, who) =>
+      bmcInfo(
+        fencing.setBmc(
+          {
+            hostId: req.hostId,
+            protocol: req.protocol,
+            address: req.address,
+            user: req.user,
+            password: req.password,
+            caPem: req.caPem || undefined,
+            pinnedSha256: req.pinnedSha256 || undefined,
+            insecureSkipVerify: req.insecureSkipVerify,
+            cipherSuite: req.cipherSuite || undefined,
+          },
+          who,
+        ),
+      ),
+    ),
+    GetBmc: unary(log, 'GetBmc', (req) => bmcInfo(fencing.getBmc(hostArg(req.id)))),
+    Power: unary(log, 'Power', async (req, who) =>
+      fencing.power(hostArg(req.hostId), req.action, who),
+    ),
+    Fence: unary(log, 'Fence', async (req, who) => {
+      const o = await fencing.fenceHost(hostArg(req.id), who);
+      return {
+        ok: o.ok,
+        alreadyOff: o.alreadyOff,
+        powerState: o.powerState,
+        elapsedMs: o.elapsedMs,
+        code: o.code ?? '',
+        message: o.message,
+        attempts: o.attempts.map((a) => ({
+          ...a,
+          powerState: a.powerState ?? '',
+          alreadyOff: !!a.alreadyOff,
+          code: a.code ?? '',
+          message: a.message ?? '',
+        })),
+      };
     }),
     WatchEvents(
       call: grpc.ServerWritableStream<

@@ -7,6 +7,11 @@ import { ErrorCodes, PlinthError } from '../../lib/errors.js';
 import { channelOptions, loadProto } from '../../lib/proto.js';
 import { dialOptions, loadTls } from '../../lib/tls.js';
 import type { AdminClient } from '../../proto/gen/plinth/v1/Admin.js';
+import type { BmcInfo } from '../../proto/gen/plinth/v1/BmcInfo.js';
+import type { FenceResponse } from '../../proto/gen/plinth/v1/FenceResponse.js';
+import type { PowerRequest__Input } from '../../proto/gen/plinth/v1/PowerRequest.js';
+import type { PowerResponse } from '../../proto/gen/plinth/v1/PowerResponse.js';
+import type { SetBmcRequest__Input } from '../../proto/gen/plinth/v1/SetBmcRequest.js';
 import type { CommandResult } from '../../proto/gen/plinth/v1/CommandResult.js';
 import type { DesiredState } from '../../proto/gen/plinth/v1/DesiredState.js';
 import type { GetHostRequest__Input } from '../../proto/gen/plinth/v1/GetHostRequest.js';
@@ -136,6 +141,10 @@ export interface AdminUnary {
   GetDesired: [GetHostRequest__Input, DesiredState];
   RunCommand: [RunCommandRequest__Input, CommandResult];
   ListEvents: [ListEventsRequest__Input, ListEventsResponse];
+  SetBmc: [SetBmcRequest__Input, BmcInfo];
+  GetBmc: [GetHostRequest__Input, BmcInfo];
+  Power: [PowerRequest__Input, PowerResponse];
+  Fence: [GetHostRequest__Input, FenceResponse];
 }
 
 /** Call a unary Admin method with a deadline; failures become explained PlinthErrors. */

@@ -38,3 +38,8 @@ export function when(ms: number): string {
         .replace(/\.\d+Z$/, 'Z')
     : '-';
 }
+
+/** Pretty JSON on stdout, for --json. */
+export function printJson(v: unknown): void {
+  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}

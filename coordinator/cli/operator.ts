@@ -13,7 +13,8 @@ import {
   type CliTarget,
   type TargetFlags,
 } from './admin-client.js';
-import { age, bytes, table, when } from './format.js';
+import { age, bytes, printJson, table, when } from './format.js';
+import { registerBmcCommands } from './bmc-commands.js';
 
 function targetFlags(cmd: Command): TargetFlags {
   const o = cmd.optsWithGlobals<TargetFlags>();
@@ -24,10 +25,6 @@ async function connect(cmd: Command): Promise<{ client: AdminClient; target: Cli
   const target = await resolveTarget(targetFlags(cmd));
   return { client: await adminClient(target), target };
 }
-
-const json = (v: unknown): void => {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
-};
 
 function parseLabels(pairs: string[]): { set: Record<string, string>; remove: string[] } {
   const set: Record<string, string> = {};
@@ -80,7 +77,7 @@ export function registerOperatorCommands(program: Command, out: { code: number }
         labels: parseLabels(o.label ?? []).set,
       });
       client.close();
-      if (o.json) return json(res.hosts);
+      if (o.json) return printJson(res.hosts);
       if (res.hosts.length === 0) {
         process.stdout.write(
           'no hosts yet: start an agent (plinth up, or systemctl start plinth-agent)\n',
@@ -117,7 +114,7 @@ export function registerOperatorCommands(program: Command, out: { code: number }
       const d = await call(client, target, 'GetHost', { id });
       client.close();
       if (o.json) {
-        return json({
+        return printJson({
           ...d,
           objects: d.objects.map((x) => ({
             kind: x.kind,
@@ -181,7 +178,7 @@ export function registerOperatorCommands(program: Command, out: { code: number }
       const { client, target } = await connect(cmd);
       const s = await call(client, target, 'LabelHost', { id, set, remove });
       client.close();
-      if (o.json) return json(s);
+      if (o.json) return printJson(s);
       process.stdout.write(
         `${s.id}: ${
           Object.entries(s.labels)
@@ -239,7 +236,7 @@ export function registerOperatorCommands(program: Command, out: { code: number }
           expectGeneration: o.expectGeneration,
         });
         client.close();
-        if (o.json) return json({ hostId: r.hostId, generation: r.generation });
+        if (o.json) return printJson({ hostId: r.hostId, generation: r.generation });
         process.stdout.write(
           `${id}: desired generation ${r.generation} (applied ${r.appliedGeneration}); follow with: plinth host desired show ${id}\n`,
         );
@@ -255,7 +252,7 @@ export function registerOperatorCommands(program: Command, out: { code: number }
       client.close();
       const spec = JSON.parse(r.specJson || '{}') as unknown;
       if (o.json)
-        return json({
+        return printJson({
           hostId: r.hostId,
           generation: r.generation,
           appliedGeneration: r.appliedGeneration,
@@ -302,7 +299,7 @@ export function registerOperatorCommands(program: Command, out: { code: number }
         );
         client.close();
         if (o.json)
-          json({
+          printJson({
             ok: r.ok,
             code: r.code,
             message: r.message,
@@ -317,6 +314,8 @@ export function registerOperatorCommands(program: Command, out: { code: number }
         if (!r.ok) out.code = 1;
       },
     );
+
+  registerBmcCommands(program, host, connect, out);
 
   program
     .command('events')

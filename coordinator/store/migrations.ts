@@ -45,4 +45,21 @@ export const coordinatorMigrations: readonly Migration[] = [
       CREATE INDEX events_by_host ON events (host_id, id);
     `);
   },
+  (db) => {
+    // BMC access per host; `secret` is AES-256-GCM ciphertext (coordinator/fencing/credentials.ts).
+    db.exec(`
+      CREATE TABLE bmc (
+        host_id TEXT PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,
+        protocol TEXT NOT NULL CHECK (protocol IN ('ipmi', 'redfish')),
+        address TEXT NOT NULL,
+        user TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        ca_pem TEXT NOT NULL DEFAULT '',
+        pinned_sha256 TEXT NOT NULL DEFAULT '',
+        insecure INTEGER NOT NULL DEFAULT 0,
+        cipher_suite INTEGER NOT NULL DEFAULT 3,
+        updated_ms INTEGER NOT NULL
+      );
+    `);
+  },
 ];

@@ -353,7 +353,67 @@ export class CoordinatorStore {
     });
   }
 
+  setBmc(r: BmcRow): void {
+    this.tx(() => {
+      this.requireHost(r.hostId);
+      this.db
+        .prepare(
+          `INSERT INTO bmc (host_id, protocol, address, user, secret, ca_pem, pinned_sha256, insecure, cipher_suite, updated_ms)
+           VALUES (@hostId, @protocol, @address, @user, @secret, @caPem, @pinnedSha256, @insecure, @cipherSuite, @updatedMs)
+           ON CONFLICT(host_id) DO UPDATE SET protocol = excluded.protocol, address = excluded.address, user = excluded.user,
+             secret = excluded.secret, ca_pem = excluded.ca_pem, pinned_sha256 = excluded.pinned_sha256,
+             insecure = excluded.insecure, cipher_suite = excluded.cipher_suite, updated_ms = excluded.updated_ms`,
+        )
+        .run({ ...r, insecure: r.insecure ? 1 : 0 });
+    });
+  }
+
+  getBmc(hostId: string): BmcRow | undefined {
+    const r = this.db.prepare('SELECT * FROM bmc WHERE host_id = ?').get(hostId) as
+      | {
+          host_id: string;
+          protocol: 'ipmi' | 'redfish';
+          address: string;
+          user: string;
+          secret: string;
+          ca_pem: string;
+          pinned_sha256: string;
+          insecure: number;
+          cipher_suite: number;
+          updated_ms: number;
+        }
+      | undefined;
+    return r
+      ? {
+          hostId: r.host_id,
+          protocol: r.protocol,
+          address: r.address,
+          user: r.user,
+          secret: r.secret,
+          caPem: r.ca_pem,
+          pinnedSha256: r.pinned_sha256,
+          insecure: r.insecure === 1,
+          cipherSuite: r.cipher_suite,
+          updatedMs: r.updated_ms,
+        }
+      : undefined;
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+/** A host's BMC access as stored: the secret is ciphertext only. */
+export interface BmcRow {
+  hostId: string;
+  protocol: 'ipmi' | 'redfish';
+  address: string;
+  user: string;
+  secret: string;
+  caPem: string;
+  pinnedSha256: string;
+  insecure: boolean;
+  cipherSuite: number;
+  updatedMs: number;
 }

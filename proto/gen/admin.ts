@@ -6,6 +6,7 @@ import type { AdminClient as _plinth_v1_AdminClient, AdminDefinition as _plinth_
 import type { AgentGatewayClient as _plinth_v1_AgentGatewayClient, AgentGatewayDefinition as _plinth_v1_AgentGatewayDefinition } from './plinth/v1/AgentGateway.js';
 import type { AgentMessage__Input as _plinth_v1_AgentMessage__Input, AgentMessage as _plinth_v1_AgentMessage } from './plinth/v1/AgentMessage.js';
 import type { ApplyResult__Input as _plinth_v1_ApplyResult__Input, ApplyResult as _plinth_v1_ApplyResult } from './plinth/v1/ApplyResult.js';
+import type { BmcInfo__Input as _plinth_v1_BmcInfo__Input, BmcInfo as _plinth_v1_BmcInfo } from './plinth/v1/BmcInfo.js';
 import type { Command__Input as _plinth_v1_Command__Input, Command as _plinth_v1_Command } from './plinth/v1/Command.js';
 import type { CommandResult__Input as _plinth_v1_CommandResult__Input, CommandResult as _plinth_v1_CommandResult } from './plinth/v1/CommandResult.js';
 import type { Condition__Input as _plinth_v1_Condition__Input, Condition as _plinth_v1_Condition } from './plinth/v1/Condition.js';
@@ -18,6 +19,8 @@ import type { DesiredState__Input as _plinth_v1_DesiredState__Input, DesiredStat
 import type { DiskInfo__Input as _plinth_v1_DiskInfo__Input, DiskInfo as _plinth_v1_DiskInfo } from './plinth/v1/DiskInfo.js';
 import type { DriverStatus__Input as _plinth_v1_DriverStatus__Input, DriverStatus as _plinth_v1_DriverStatus } from './plinth/v1/DriverStatus.js';
 import type { Event__Input as _plinth_v1_Event__Input, Event as _plinth_v1_Event } from './plinth/v1/Event.js';
+import type { FenceAttempt__Input as _plinth_v1_FenceAttempt__Input, FenceAttempt as _plinth_v1_FenceAttempt } from './plinth/v1/FenceAttempt.js';
+import type { FenceResponse__Input as _plinth_v1_FenceResponse__Input, FenceResponse as _plinth_v1_FenceResponse } from './plinth/v1/FenceResponse.js';
 import type { GetHostRequest__Input as _plinth_v1_GetHostRequest__Input, GetHostRequest as _plinth_v1_GetHostRequest } from './plinth/v1/GetHostRequest.js';
 import type { Heartbeat__Input as _plinth_v1_Heartbeat__Input, Heartbeat as _plinth_v1_Heartbeat } from './plinth/v1/Heartbeat.js';
 import type { Hello__Input as _plinth_v1_Hello__Input, Hello as _plinth_v1_Hello } from './plinth/v1/Hello.js';
@@ -34,8 +37,11 @@ import type { NicInfo__Input as _plinth_v1_NicInfo__Input, NicInfo as _plinth_v1
 import type { NumaNode__Input as _plinth_v1_NumaNode__Input, NumaNode as _plinth_v1_NumaNode } from './plinth/v1/NumaNode.js';
 import type { ObjectState__Input as _plinth_v1_ObjectState__Input, ObjectState as _plinth_v1_ObjectState } from './plinth/v1/ObjectState.js';
 import type { OsInfo__Input as _plinth_v1_OsInfo__Input, OsInfo as _plinth_v1_OsInfo } from './plinth/v1/OsInfo.js';
+import type { PowerRequest__Input as _plinth_v1_PowerRequest__Input, PowerRequest as _plinth_v1_PowerRequest } from './plinth/v1/PowerRequest.js';
+import type { PowerResponse__Input as _plinth_v1_PowerResponse__Input, PowerResponse as _plinth_v1_PowerResponse } from './plinth/v1/PowerResponse.js';
 import type { Resync__Input as _plinth_v1_Resync__Input, Resync as _plinth_v1_Resync } from './plinth/v1/Resync.js';
 import type { RunCommandRequest__Input as _plinth_v1_RunCommandRequest__Input, RunCommandRequest as _plinth_v1_RunCommandRequest } from './plinth/v1/RunCommandRequest.js';
+import type { SetBmcRequest__Input as _plinth_v1_SetBmcRequest__Input, SetBmcRequest as _plinth_v1_SetBmcRequest } from './plinth/v1/SetBmcRequest.js';
 import type { SetDesiredRequest__Input as _plinth_v1_SetDesiredRequest__Input, SetDesiredRequest as _plinth_v1_SetDesiredRequest } from './plinth/v1/SetDesiredRequest.js';
 import type { Snapshot__Input as _plinth_v1_Snapshot__Input, Snapshot as _plinth_v1_Snapshot } from './plinth/v1/Snapshot.js';
 import type { SystemInfo__Input as _plinth_v1_SystemInfo__Input, SystemInfo as _plinth_v1_SystemInfo } from './plinth/v1/SystemInfo.js';
@@ -53,6 +59,7 @@ export interface ProtoGrpcType {
       AgentGateway: SubtypeConstructor<typeof grpc.Client, _plinth_v1_AgentGatewayClient> & { service: _plinth_v1_AgentGatewayDefinition }
       AgentMessage: MessageTypeDefinition<_plinth_v1_AgentMessage__Input, _plinth_v1_AgentMessage>
       ApplyResult: MessageTypeDefinition<_plinth_v1_ApplyResult__Input, _plinth_v1_ApplyResult>
+      BmcInfo: MessageTypeDefinition<_plinth_v1_BmcInfo__Input, _plinth_v1_BmcInfo>
       Command: MessageTypeDefinition<_plinth_v1_Command__Input, _plinth_v1_Command>
       CommandResult: MessageTypeDefinition<_plinth_v1_CommandResult__Input, _plinth_v1_CommandResult>
       Condition: MessageTypeDefinition<_plinth_v1_Condition__Input, _plinth_v1_Condition>
@@ -65,6 +72,8 @@ export interface ProtoGrpcType {
       DiskInfo: MessageTypeDefinition<_plinth_v1_DiskInfo__Input, _plinth_v1_DiskInfo>
       DriverStatus: MessageTypeDefinition<_plinth_v1_DriverStatus__Input, _plinth_v1_DriverStatus>
       Event: MessageTypeDefinition<_plinth_v1_Event__Input, _plinth_v1_Event>
+      FenceAttempt: MessageTypeDefinition<_plinth_v1_FenceAttempt__Input, _plinth_v1_FenceAttempt>
+      FenceResponse: MessageTypeDefinition<_plinth_v1_FenceResponse__Input, _plinth_v1_FenceResponse>
       GetHostRequest: MessageTypeDefinition<_plinth_v1_GetHostRequest__Input, _plinth_v1_GetHostRequest>
       Heartbeat: MessageTypeDefinition<_plinth_v1_Heartbeat__Input, _plinth_v1_Heartbeat>
       Hello: MessageTypeDefinition<_plinth_v1_Hello__Input, _plinth_v1_Hello>
@@ -81,8 +90,11 @@ export interface ProtoGrpcType {
       NumaNode: MessageTypeDefinition<_plinth_v1_NumaNode__Input, _plinth_v1_NumaNode>
       ObjectState: MessageTypeDefinition<_plinth_v1_ObjectState__Input, _plinth_v1_ObjectState>
       OsInfo: MessageTypeDefinition<_plinth_v1_OsInfo__Input, _plinth_v1_OsInfo>
+      PowerRequest: MessageTypeDefinition<_plinth_v1_PowerRequest__Input, _plinth_v1_PowerRequest>
+      PowerResponse: MessageTypeDefinition<_plinth_v1_PowerResponse__Input, _plinth_v1_PowerResponse>
       Resync: MessageTypeDefinition<_plinth_v1_Resync__Input, _plinth_v1_Resync>
       RunCommandRequest: MessageTypeDefinition<_plinth_v1_RunCommandRequest__Input, _plinth_v1_RunCommandRequest>
+      SetBmcRequest: MessageTypeDefinition<_plinth_v1_SetBmcRequest__Input, _plinth_v1_SetBmcRequest>
       SetDesiredRequest: MessageTypeDefinition<_plinth_v1_SetDesiredRequest__Input, _plinth_v1_SetDesiredRequest>
       Snapshot: MessageTypeDefinition<_plinth_v1_Snapshot__Input, _plinth_v1_Snapshot>
       SystemInfo: MessageTypeDefinition<_plinth_v1_SystemInfo__Input, _plinth_v1_SystemInfo>

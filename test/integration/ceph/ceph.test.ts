@@ -96,7 +96,16 @@ if (missing) {
   t.test('observe: health, tree, local OSDs, PGs, pools, perf counters', async (t) => {
     const { driver, ctx } = makeDriver(cluster, stateDir);
     t.same(await driver.health(sig()), { status: 'healthy' });
-    const obs = await driver.observe(sig());
+    // The PG map in `ceph status` comes from the mgr's periodic report: on a busy
+    // machine it can lag the pool's creation by a few seconds.
+    let obs = await driver.observe(sig());
+    for (let i = 0; i < 30; i++) {
+      const pgs = obs.objects.find((o) => o.kind === 'ceph.cluster')?.data.pgs as
+        { total?: number; byState?: Record<string, number> } | undefined;
+      if ((pgs?.total ?? 0) >= 9 && pgs?.byState?.['active+clean'] === pgs?.total) break;
+      await new Promise((r) => setTimeout(r, 1000));
+      obs = await driver.observe(sig());
+    }
     const cl = obs.objects.find((o) => o.kind === 'ceph.cluster');
     t.equal(cl?.id, cluster.fsid);
     t.match(cl?.data.health, /^HEALTH_(OK|WARN)$/);

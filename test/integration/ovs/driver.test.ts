@@ -42,6 +42,12 @@ const ping = (from: string, to: string) =>
     () => false,
   );
 
+const pingOnce = (from: string, to: string) =>
+  inNs(from, 'ping', '-c', '1', '-W', '1', to).then(
+    () => true,
+    () => false,
+  );
+
 async function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined>,
@@ -229,6 +235,12 @@ if (missing) {
       { kind: 'ovs.port', id: NS.b, ok: true, action: 'update' },
     );
     t.match(await obj(driver, 'ovs.port', NS.b), { tag: 20 });
+    // ovs-vswitchd applies the new tag to the datapath asynchronously (cached
+    // megaflows are revalidated after the commit): wait for traffic to stop, then
+    // require that it stays stopped.
+    await eventually('a -> b to stop', async () =>
+      (await pingOnce(NS.a, IP.b)) ? undefined : true,
+    );
     t.notOk(await ping(NS.a, IP.b), 'a -> b across VLANs fails');
     t.ok(await ping(NS.a, IP.c), 'a -> c on the same VLAN still works');
   });
