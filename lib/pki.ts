@@ -1,6 +1,7 @@
 import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs it
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
-import { mkdir, readFile, writeFile, access, chmod, rename } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile, access, chmod, chown, rename } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -222,7 +223,13 @@ export async function issueCert(ca: CaMaterial, opts: IssueOptions): Promise<Iss
 /** Issue and write `<role>-<name>.crt/.key` into the PKI dir. Refuses to overwrite unless `force`. */
 export async function issueToDir(
   dir: string,
-  opts: IssueOptions & { force?: boolean },
+  opts: IssueOptions & {
+    force?: boolean;
+    /** Write OUT.crt/OUT.key (a path, or a bare name inside `dir`) instead of ROLE-NAME.crt/.key. */
+    out?: string;
+    /** Make the key readable by this group (0640), e.g. the coordinator's `plinth` group. */
+    group?: string;
+  },
 ): Promise<{ cert: string; key: string; created: boolean }> {
   if (!ROLES.includes(opts.role)) {
     throw new PlinthError(
@@ -230,7 +237,13 @@ export async function issueToDir(
       `unknown role ${JSON.stringify(opts.role)}: use coordinator, agent or admin`,
     );
   }
-  const paths = certPaths(dir, opts.role, opts.name);
+  let paths = certPaths(dir, opts.role, opts.name);
+  if (opts.out) {
+    const base = opts.out.includes('/')
+      ? opts.out
+      : join(dir, assertName('objectName', opts.out, '--out name'));
+    paths = { cert: `${base}.crt`, key: `${base}.key` };
+  }
   if (!opts.force && (await exists(paths.cert)) && (await exists(paths.key)))
     return { ...paths, created: false };
   const ca = await loadCa(dir);
@@ -240,9 +253,28 @@ export async function issueToDir(
   const tmpKey = `${paths.key}.tmp-${process.pid}`;
   await writeFile(tmpKey, issued.keyPem, { mode: 0o600, flag: 'wx' });
   await chmod(tmpKey, 0o600);
+  if (opts.group) {
+    const gid = groupId(opts.group);
+    await chown(tmpKey, process.getuid?.() ?? 0, gid);
+    await chmod(tmpKey, 0o640);
+  }
   await rename(tmpKey, paths.key);
   await writeFile(paths.cert, issued.certPem, { mode: 0o644 });
   return { ...paths, created: true };
+}
+
+/** gid of a group from /etc/group; a clear error when it does not exist. */
+function groupId(name: string): number {
+  assertName('objectName', name, 'group');
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[0] === name);
+  if (!line)
+    throw new PlinthError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `no group ${JSON.stringify(name)} on this machine (the plinth package creates "plinth")`,
+    );
+  return Number(line.split(':')[2]);
 }
 
 export interface PeerIdentity {

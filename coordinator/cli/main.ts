@@ -117,6 +117,14 @@ function buildProgram(out: { code: number }): Command {
     .option('--ip <ips...>', 'extra IP addresses (coordinator)')
     .option('--days <n>', 'validity in days', (v) => Number(v), 825)
     .option('--force', 'replace an existing certificate')
+    .option(
+      '--out <name>',
+      'write NAME.crt/NAME.key (a path, or a name in --dir) instead of ROLE-NAME.crt/.key, e.g. --out agent for the packaged config',
+    )
+    .option(
+      '--group <group>',
+      'make the key readable by this group (0640), e.g. --group plinth for the coordinator',
+    )
     .addHelpText(
       'after',
       '\nAn agent certificate names its host: the coordinator refuses any message about another host.\nOnly a coordinator certificate can serve; agents and admins are clients only.',
@@ -130,8 +138,12 @@ function buildProgram(out: { code: number }): Command {
         ip?: string[];
         days: number;
         force?: boolean;
+        out?: string;
+        group?: string;
       }) => {
         const r = await issueToDir(o.dir, {
+          out: o.out,
+          group: o.group,
           role: o.role,
           name: o.name,
           dnsNames: o.dns,

@@ -16,8 +16,24 @@ export interface LinkedNetns {
   destroy(): Promise<void>;
 }
 
-export async function createLinkedNetns(slot: number): Promise<LinkedNetns> {
-  if (slot < 0 || slot > 63) throw new Error('slot must be 0..63');
+/** Picks a /30 of 198.18.1.0/24 that no interface on the machine uses yet. */
+async function freeSlot(preferred: number): Promise<number> {
+  const { stdout } = await ip(['-4', '-o', 'addr', 'show']);
+  const used = new Set(
+    [...stdout.matchAll(/inet 198\.18\.1\.(\d+)\//g)].map((m) => Math.floor(Number(m[1]) / 4)),
+  );
+  for (let i = 0; i < 64; i++) {
+    const slot = (preferred + i) % 64;
+    if (!used.has(slot)) return slot;
+  }
+  throw new Error(
+    'no free /30 left in 198.18.1.0/24 (stale test namespaces? ip netns list | grep plt-sp-)',
+  );
+}
+
+export async function createLinkedNetns(preferredSlot: number): Promise<LinkedNetns> {
+  if (preferredSlot < 0 || preferredSlot > 63) throw new Error('slot must be 0..63');
+  const slot = await freeSlot(preferredSlot);
   const tag = randomBytes(3).toString('hex');
   const name = `plt-sp-${tag}`;
   const rootIf = `pltsp${tag}a`;

@@ -279,10 +279,18 @@ if (missing) {
     await eventually('markDirty from the monitor', async () =>
       rc.dirty.length > n ? true : undefined,
     );
+    // The first markDirty may come from an unrelated update (interface statistics
+    // refresh every few seconds): wait for the edit itself to be observed.
+    await eventually('the hand edit to be observed', async () =>
+      (await obj(driver, 'ovs.port', NS.a))?.tag === 30 ? true : undefined,
+    );
     t.match(await obj(driver, 'ovs.port', NS.a), { tag: 30 }, 'the edit is observed');
     const results = await pass(driver, FULL());
     t.same(results.find((r) => r.id === NS.a)?.action, 'update');
     t.match(await obj(driver, 'ovs.port', NS.a), { tag: 10 });
+    await eventually('traffic to flow again', async () =>
+      (await pingOnce(NS.a, IP.c)) ? true : undefined,
+    );
     t.ok(await ping(NS.a, IP.c), 'and traffic flows again');
   });
 
