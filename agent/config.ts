@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { ErrorCodes, PlinthError } from '../lib/errors.js';
+import { loadJsonConfig, metricsSchema, tlsSchema } from '../lib/config-file.js';
 import { validateConfig, type Schema } from '../lib/config-schema.js';
 import { DEFAULT_ENABLED, driverFactories } from './drivers/index.js';
 
@@ -73,27 +72,8 @@ export function agentSchema(): Schema {
         },
       },
     },
-    tls: {
-      type: 'object',
-      doc: 'mTLS material (there is no plaintext mode)',
-      fields: {
-        ca: { type: 'string', default: '/etc/plinth/pki/ca.crt', doc: 'CA certificate' },
-        cert: {
-          type: 'string',
-          default: '/etc/plinth/pki/agent.crt',
-          doc: 'this agent certificate (role agent, names the host id)',
-        },
-        key: { type: 'string', default: '/etc/plinth/pki/agent.key', doc: 'its private key' },
-      },
-    },
-    metrics: {
-      type: 'object',
-      doc: 'Prometheus endpoint',
-      fields: {
-        enabled: { type: 'boolean', default: true, doc: 'serve /metrics' },
-        listen: { type: 'string', default: '0.0.0.0:9469', doc: 'HOST:PORT for /metrics' },
-      },
-    },
+    tls: tlsSchema('agent'),
+    metrics: metricsSchema('0.0.0.0:9469'),
     heartbeatSeconds: {
       type: 'number',
       default: 2,
@@ -155,25 +135,6 @@ export function parseAgentConfig(raw: unknown, source = 'agent config'): AgentCo
   return validateConfig<AgentConfig>(agentSchema(), raw, source);
 }
 
-export async function loadAgentConfig(path: string | undefined): Promise<AgentConfig> {
-  if (!path) return parseAgentConfig({});
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new PlinthError(
-      ErrorCodes.CONFIG,
-      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new PlinthError(
-      ErrorCodes.CONFIG,
-      `config file ${path} is not valid JSON: ${(e as Error).message}`,
-    );
-  }
-  return parseAgentConfig(raw, `config file ${path}`);
+export function loadAgentConfig(path: string | undefined): Promise<AgentConfig> {
+  return loadJsonConfig(path, parseAgentConfig);
 }

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { ErrorCodes, PlinthError } from '../lib/errors.js';
+import { loadJsonConfig, metricsSchema, tlsSchema } from '../lib/config-file.js';
 import { validateConfig, type Schema } from '../lib/config-schema.js';
 
 export interface CoordinatorConfig {
@@ -27,27 +27,8 @@ export const coordinatorSchema: Schema = {
     default: '0.0.0.0:7443',
     doc: 'HOST:PORT for agents and the CLI (mTLS gRPC)',
   },
-  tls: {
-    type: 'object',
-    doc: 'mTLS material (there is no plaintext mode)',
-    fields: {
-      ca: { type: 'string', default: '/etc/plinth/pki/ca.crt', doc: 'CA certificate' },
-      cert: {
-        type: 'string',
-        default: '/etc/plinth/pki/coordinator.crt',
-        doc: 'coordinator certificate (role coordinator)',
-      },
-      key: { type: 'string', default: '/etc/plinth/pki/coordinator.key', doc: 'its private key' },
-    },
-  },
-  metrics: {
-    type: 'object',
-    doc: 'Prometheus endpoint',
-    fields: {
-      enabled: { type: 'boolean', default: true, doc: 'serve /metrics' },
-      listen: { type: 'string', default: '0.0.0.0:9470', doc: 'HOST:PORT for /metrics' },
-    },
-  },
+  tls: tlsSchema('coordinator'),
+  metrics: metricsSchema('0.0.0.0:9470'),
   heartbeatSeconds: {
     type: 'number',
     default: 2,
@@ -144,25 +125,6 @@ export function parseCoordinatorConfig(
   return c;
 }
 
-export async function loadCoordinatorConfig(path: string | undefined): Promise<CoordinatorConfig> {
-  if (!path) return parseCoordinatorConfig({});
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new PlinthError(
-      ErrorCodes.CONFIG,
-      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new PlinthError(
-      ErrorCodes.CONFIG,
-      `config file ${path} is not valid JSON: ${(e as Error).message}`,
-    );
-  }
-  return parseCoordinatorConfig(raw, `config file ${path}`);
+export function loadCoordinatorConfig(path: string | undefined): Promise<CoordinatorConfig> {
+  return loadJsonConfig(path, parseCoordinatorConfig);
 }
