@@ -89,6 +89,9 @@ export class Reconciler {
   private async reconcileOnce(driver: string): Promise<void> {
     const d = this.appliers().find((x) => x.name === driver);
     if (!d || !this.desired) return;
+    // A document without this driver's section says nothing about it: never read
+    // that as "nothing should exist" (which would remove every owned domain).
+    if (this.desired.spec[d.desiredKey!] === undefined) return;
     if (this.busy.has(driver)) {
       this.again.add(driver);
       return;

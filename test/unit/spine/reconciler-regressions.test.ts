@@ -54,3 +54,33 @@ t.test('a throwing onApplied does not become an unhandled rejection', async (t) 
     'no unhandled rejection',
   );
 });
+
+t.test('a desired document without a driver section never applies that driver', async (t) => {
+  const applied: unknown[] = [];
+  const { Reconciler } = await import('../../../agent/reconcile/reconciler.js');
+  const { silentLog } = await import('../../../lib/log.js');
+  const driver = {
+    name: 'vm',
+    desiredKey: 'domains',
+    health: async () => ({ status: 'healthy' as const }),
+    observe: async () => ({ objects: [] }),
+    parseDesired: (raw: unknown) => ({ desired: raw ?? [], errors: [] }),
+    apply: async (d: unknown) => {
+      applied.push(d);
+      return [];
+    },
+  };
+  const acks: number[] = [];
+  const r = new Reconciler({
+    drivers: [driver],
+    log: silentLog(),
+    applyTimeoutMs: 1000,
+    lastObservation: () => ({ objects: [] }),
+    onApplied: (g) => acks.push(g),
+    markDirty: () => undefined,
+  });
+  r.setDesired({ generation: 1, spec: { other: {} } });
+  await r.reconcile('vm');
+  t.same(applied, [], 'apply was never called without a "domains" section');
+  t.same(acks, [1], 'the generation is still acknowledged');
+});

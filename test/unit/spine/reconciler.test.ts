@@ -161,10 +161,8 @@ t.test('onApplied is called once per generation, after every needed driver answe
   const { r, applied } = setup([a, b, c]);
   r.setDesired({ generation: 1, spec: { as: {}, bs: {} } });
   t.ok(
-    await waitFor(
-      () => a.applyCalls.length === 1 && b.applyCalls.length === 1 && c.applyCalls.length === 1,
-    ),
-    'all drivers applied',
+    await waitFor(() => a.applyCalls.length === 1 && b.applyCalls.length === 1),
+    'the drivers with a section applied',
   );
   await sleep(30);
   t.same(applied, [], 'b has not answered yet');
@@ -177,7 +175,7 @@ t.test('onApplied is called once per generation, after every needed driver answe
   await r.reconcile('c');
   t.equal(a.applyCalls.length, 2, 'level-triggered: the later pass did apply');
   t.equal(applied.length, 1, 'but onApplied stays at one call');
-  t.equal(c.applyCalls[0]?.desired, undefined, 'a driver without a section gets undefined');
+  t.equal(c.applyCalls.length, 0, 'a driver without a section is never applied');
 });
 
 t.test(
