@@ -4,6 +4,7 @@ import { cephDriverFactory } from './ceph/index.js';
 import { containersDriverFactory } from './containers/index.js';
 import { frrDriverFactory } from './frr/index.js';
 import { hostDriverFactory } from './host/index.js';
+import { libvirtDriverFactory } from './libvirt/index.js';
 import { ovsDriverFactory } from './ovs/index.js';
 
 /**
@@ -13,6 +14,7 @@ import { ovsDriverFactory } from './ovs/index.js';
  */
 export const driverFactories: readonly DriverFactory<never>[] = [
   hostDriverFactory,
+  libvirtDriverFactory,
   ovsDriverFactory,
   frrDriverFactory,
   bmcDriverFactory,
