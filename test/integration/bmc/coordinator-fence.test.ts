@@ -61,19 +61,21 @@ t.test('IPMI: set, power status, fence, fence again, wrong password', async (t) 
   passwords.push(sim.password);
   const pwFile = join(pki.dir, 'ipmi.pw');
   writeFileSync(pwFile, sim.password + '\n', { mode: 0o600 });
+  const setIpmi = () =>
+    cli(
+      'host',
+      'bmc',
+      'set',
+      'bmc-host',
+      '--ipmi',
+      `${sim.host}:${sim.port}`,
+      '--user',
+      sim.user,
+      '--password-file',
+      pwFile,
+    );
 
-  const set = await cli(
-    'host',
-    'bmc',
-    'set',
-    'bmc-host',
-    '--ipmi',
-    `${sim.host}:${sim.port}`,
-    '--user',
-    sim.user,
-    '--password-file',
-    pwFile,
-  );
+  const set = await setIpmi();
   t.equal(set.code, 0, set.stderr);
   t.match(set.stdout, `bmc-host: BMC ipmi ${sim.host}:${sim.port} as ${sim.user}`);
   const stored = coord.store.getBmc('bmc-host')!;
@@ -120,18 +122,7 @@ t.test('IPMI: set, power status, fence, fence again, wrong password', async (t) 
   );
 
   writeFileSync(pwFile, 'wrong-password\n');
-  await cli(
-    'host',
-    'bmc',
-    'set',
-    'bmc-host',
-    '--ipmi',
-    `${sim.host}:${sim.port}`,
-    '--user',
-    sim.user,
-    '--password-file',
-    pwFile,
-  );
+  await setIpmi();
   const t0 = performance.now();
   const bad = await cli('fence', 'bmc-host', '--yes', '--json');
   const took = performance.now() - t0;
