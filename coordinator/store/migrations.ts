@@ -62,4 +62,63 @@ export const coordinatorMigrations: readonly Migration[] = [
       );
     `);
   },
+  (db) => {
+    // Placement and the VM lifecycle (issue 9) and fencing tokens (issue 10).
+    // vms.fence_token is the epoch of the VM's current assignment; it only grows
+    // (from meta.next_fence_token) and is sent to the agent with the assignment.
+    db.exec(`
+      CREATE TABLE vms (
+        name TEXT PRIMARY KEY,
+        uuid TEXT NOT NULL UNIQUE,
+        spec TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        host_id TEXT,
+        power TEXT NOT NULL DEFAULT 'running',
+        fence_token INTEGER NOT NULL DEFAULT 0,
+        flags TEXT NOT NULL DEFAULT '[]',
+        placement TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+      );
+      CREATE INDEX vms_by_host ON vms (host_id);
+      CREATE TABLE claims (
+        vm_name TEXT PRIMARY KEY,
+        host_id TEXT NOT NULL,
+        vcpus INTEGER NOT NULL,
+        memory_mib INTEGER NOT NULL,
+        group_name TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL
+      );
+      CREATE INDEX claims_by_host ON claims (host_id);
+      CREATE TABLE vm_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        vm_name TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        host_id TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX vm_history_by_vm ON vm_history (vm_name, id);
+      CREATE TABLE host_sched (
+        host_id TEXT PRIMARY KEY,
+        cordoned INTEGER NOT NULL DEFAULT 0,
+        maintenance TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        updated_ms INTEGER NOT NULL
+      );
+      CREATE TABLE plans (
+        token TEXT PRIMARY KEY,
+        request TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+      );
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `);
+  },
 ];
