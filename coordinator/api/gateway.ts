@@ -166,14 +166,20 @@ class AgentSession implements SessionHandle {
     else if (m.ack) {
       const { generation } = m.ack;
       const results = m.ack.results.map(resultFromWire);
-      this.commit(() => this.d.store.recordApplied(this.hostId, generation, results));
+      this.commit(
+        () => this.d.store.recordApplied(this.hostId, generation, results),
+        () => this.d.cluster.changed(this.hostId, 'applied'),
+      );
     } else if (m.snapshot) {
       const objects = m.snapshot.objects.map(objectFromWire);
       const seq = m.snapshot.seq;
       this.stateSeq = this.expectedSeq = seq;
       this.commit(
         () => this.d.store.recordSnapshot(this.hostId, seq, objects),
-        () => this.write({ deltaAck: { seq } }),
+        () => {
+          this.write({ deltaAck: { seq } });
+          this.d.cluster.changed(this.hostId, 'objects');
+        },
       );
     } else if (m.commandResult) {
       const p = this.pending.get(m.commandResult.id);
@@ -220,6 +226,7 @@ class AgentSession implements SessionHandle {
           previous.close('replaced by a newer connection from the same host');
         this.d.cluster.seen(this.hostId);
         this.d.cluster.evaluate(this.hostId);
+        this.d.cluster.changed(this.hostId, 'objects');
         this.write({
           welcome: { hostId: this.hostId, ackedSeq, heartbeatIntervalMs: this.d.heartbeatMs },
         });
@@ -275,6 +282,7 @@ class AgentSession implements SessionHandle {
       (stored) => {
         this.write({ deltaAck: { seq } });
         this.d.cluster.publish(stored);
+        if (changes.length > 0) this.d.cluster.changed(this.hostId, 'objects');
       },
     );
   }

@@ -62,6 +62,11 @@ export class Cluster extends EventEmitter {
     for (const e of events) this.emit('event', e);
   }
 
+  /** A host's objects or applied generation changed (committed): listeners re-read the store. */
+  changed(hostId: string, what: 'objects' | 'applied'): void {
+    this.emit('changed', hostId, what);
+  }
+
   /** Re-evaluate every host; persist and announce transitions. */
   tick(): void {
     const now = this.mono();

@@ -121,4 +121,27 @@ export const coordinatorMigrations: readonly Migration[] = [
       );
     `);
   },
+  (db) => {
+    // The VM service (issue 9): the operator's base desired document per host (the
+    // composed document with the VMs' domains goes to `desired`), the generation that
+    // first carried each VM's current entry, the host a VM is being moved off, and
+    // drains in progress (so a restarted coordinator resumes or reports them).
+    db.exec(`
+      CREATE TABLE desired_base (
+        host_id TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+      );
+      ALTER TABLE vms ADD COLUMN desired_generation INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE vms ADD COLUMN move_from TEXT NOT NULL DEFAULT '';
+      CREATE INDEX vms_by_status ON vms (status);
+      CREATE TABLE drains (
+        host_id TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL CHECK (purpose IN ('drain', 'maintenance')),
+        deadline_ms INTEGER NOT NULL,
+        parallel INTEGER NOT NULL,
+        started_ms INTEGER NOT NULL
+      );
+    `);
+  },
 ];
