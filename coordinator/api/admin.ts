@@ -12,6 +12,8 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { BmcRow, CoordinatorStore, HostRow, StoredEvent } from '../store/store.js';
 import { trustOf, type FencingService } from '../fencing/service.js';
 import { toServiceError } from './status.js';
+import { createVmAdmin } from './vm-admin.js';
+import type { VmServiceHandle } from '../vms/service.js';
 import { eventToWire, parseJsonField } from './wire.js';
 
 export interface AdminDeps {
@@ -19,6 +21,8 @@ export interface AdminDeps {
   cluster: Cluster;
   log: Log;
   fencing: FencingService;
+  /** The VM service; SetDesired then sets the host's base document and VMs are composed over it. */
+  vms?: VmServiceHandle;
 }
 
 const MAX_COMMAND_TIMEOUT_MS = 3_600_000;
@@ -126,6 +130,7 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
   const hostArg = (id: string) => assertName('hostId', id, 'host id');
 
   return {
+    ...createVmAdmin(deps),
     ListHosts: unary(log, 'ListHosts', (req) => {
       const want = Object.entries(req.labels ?? {});
       return {
@@ -180,7 +185,11 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
     SetDesired: unary(log, 'SetDesired', (req, who) => {
       const id = hostArg(req.id);
       const spec = parseJsonField(req.specJson, 'desired spec');
-      const { generation } = store.setDesired(id, spec, req.expectGeneration);
+      // With the VM service, the operator's document is the base the host's VMs are
+      // composed over; without it (tests of the API alone) it is the whole document.
+      const { generation, spec: composed } = deps.vms
+        ? deps.vms.setBaseDesired(id, spec, req.expectGeneration)
+        : { ...store.setDesired(id, spec, req.expectGeneration), spec };
       const ev = store.addEvent(id, {
         type: 'host.desired',
         severity: 'info',
@@ -188,12 +197,12 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
         data: { generation },
       });
       cluster.publish([ev]);
-      cluster.sessions.get(id)?.sendDesired(generation, JSON.stringify(spec));
+      if (!deps.vms) cluster.sessions.get(id)?.sendDesired(generation, JSON.stringify(spec));
       const h = store.requireHost(id);
       return {
         hostId: id,
         generation,
-        specJson: JSON.stringify(spec),
+        specJson: JSON.stringify(composed),
         appliedGeneration: h.appliedGeneration,
         results: [],
       };

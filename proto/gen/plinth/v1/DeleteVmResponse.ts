@@ -1,0 +1,10 @@
+// Original file: proto/plinth/v1/admin.proto
+
+
+export interface DeleteVmResponse__Input {
+  'name'?: (string);
+}
+
+export interface DeleteVmResponse {
+  'name': (string);
+}

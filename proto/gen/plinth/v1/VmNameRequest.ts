@@ -1,0 +1,10 @@
+// Original file: proto/plinth/v1/admin.proto
+
+
+export interface VmNameRequest__Input {
+  'name'?: (string);
+}
+
+export interface VmNameRequest {
+  'name': (string);
+}
