@@ -1,6 +1,13 @@
 import { ErrorCodes, PlinthError } from '../lib/errors.js';
 import { loadJsonConfig, metricsSchema, tlsSchema } from '../lib/config-file.js';
 import { validateConfig, type Schema } from '../lib/config-schema.js';
+import { evacuationSchema, type EvacuationConfig } from './evacuation/config.js';
+import {
+  resolveSchedulerConfig,
+  schedulerSchema,
+  type SchedulerConfigInput,
+} from './scheduler/config.js';
+import { networkMap, vmsConfigSchema, type VmsConfig } from './vms/config.js';
 
 export interface CoordinatorConfig {
   dataDir: string;
@@ -13,6 +20,9 @@ export interface CoordinatorConfig {
   startupGraceSeconds: number;
   helloTimeoutSeconds: number;
   fencing: { keyFile: string; deadlineSeconds: number; retries: number; bmcTimeoutSeconds: number };
+  scheduler: SchedulerConfigInput;
+  vms: VmsConfig;
+  evacuation: EvacuationConfig;
   log: { level: string };
 }
 
@@ -97,6 +107,17 @@ export const coordinatorSchema: Schema = {
       },
     },
   },
+  scheduler: {
+    type: 'object',
+    doc: 'placement: strategies, overcommit, reservations, score weights (coordinator/scheduler/README.md)',
+    fields: schedulerSchema,
+  },
+  vms: {
+    type: 'object',
+    doc: 'VMs: networks, Ceph disks, plans (coordinator/vms/README.md)',
+    fields: vmsConfigSchema,
+  },
+  evacuation: evacuationSchema,
   log: {
     type: 'object',
     doc: 'logging',
@@ -122,6 +143,9 @@ export function parseCoordinatorConfig(
       `${source} is invalid:\n  - config key downAfterSeconds (${c.downAfterSeconds}) must be greater than suspectAfterSeconds (${c.suspectAfterSeconds}).`,
     );
   }
+  // What the declarative schema cannot check fails at load too, naming the key.
+  networkMap(c.vms.networks);
+  resolveSchedulerConfig(c.scheduler);
   return c;
 }
 

@@ -18,7 +18,17 @@ import { createGateway } from './api/gateway.js';
 import { Cluster } from './cluster/cluster.js';
 import type { CoordinatorConfig } from './config.js';
 import { GroupCommit } from './store/group-commit.js';
-import { CoordinatorStore } from './store/store.js';
+import { CoordinatorStore, type StoredEvent } from './store/store.js';
+import {
+  createEvacuationController,
+  metaProgressStore,
+  registerEvacuationMetrics,
+  type EvacuationController,
+} from './evacuation/index.js';
+import { resolveSchedulerConfig } from './scheduler/config.js';
+import { PlacementEngine } from './scheduler/engine.js';
+import { networkMap } from './vms/config.js';
+import { createVmService, type VmServiceHandle } from './vms/service.js';
 
 export interface CoordinatorDeps {
   log: Log;
@@ -33,6 +43,8 @@ export interface Coordinator {
   readonly store: CoordinatorStore;
   readonly cluster: Cluster;
   readonly registry: Registry;
+  readonly vms: VmServiceHandle;
+  readonly evacuation: EvacuationController;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -87,6 +99,10 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
   let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let pruner: NodeJS.Timeout | undefined;
+  let engine: PlacementEngine | undefined;
+  let vms: VmServiceHandle | undefined;
+  let evacuation: EvacuationController | undefined;
+  let evacuationMetrics = false;
 
   return {
     get port() {
@@ -102,6 +118,14 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
     get cluster() {
       if (!cluster) throw new Error('coordinator not started');
       return cluster;
+    },
+    get vms() {
+      if (!vms) throw new Error('coordinator not started');
+      return vms;
+    },
+    get evacuation() {
+      if (!evacuation) throw new Error('coordinator not started');
+      return evacuation;
     },
     registry,
     async start() {
@@ -146,9 +170,45 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
           bmcTimeoutMs: config.fencing.bmcTimeoutSeconds * 1000,
         },
       );
+      engine = new PlacementEngine({
+        store,
+        liveness: cluster,
+        config: resolveSchedulerConfig(config.scheduler),
+        networks: networkMap(config.vms.networks),
+        now,
+        log,
+      });
+      // Facts a placement reads (labels, inventory, OVS bridges, conditions) change
+      // through deltas and label edits; the engine re-reads such a host lazily and its
+      // fingerprint moves only when the host's capacity view really changed.
+      const placementEngine = engine;
+      cluster.on('changed', (hostId: string, what: string) => {
+        if (what === 'objects') placementEngine.invalidateHost(hostId);
+      });
+      cluster.on('event', (e: StoredEvent) => {
+        if (e.type === 'host.labels') placementEngine.invalidateHost(e.hostId);
+      });
+      vms = createVmService({ store, cluster, engine, log, now }, config.vms);
+      evacuation = createEvacuationController(
+        {
+          cluster,
+          store,
+          progress: metaProgressStore(store.db),
+          fencing,
+          vms,
+          log,
+          mono,
+          now,
+          startupGraceMs: config.startupGraceSeconds * 1000,
+        },
+        config.evacuation,
+      );
+      // Metric names are registered once per registry; a restarted coordinator reuses it.
+      if (!evacuationMetrics) registerEvacuationMetrics(registry, cluster, evacuation);
+      evacuationMetrics = true;
       server.addService(
         proto.plinth.v1.Admin.service,
-        createAdmin({ store, cluster, log, fencing }),
+        createAdmin({ store, cluster, log, fencing, vms }),
       );
       const { host, port: want } = parseListen(config.listen, 'listen');
       const bindHost = host.includes(':') ? `[${host}]` : host;
@@ -165,6 +225,8 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
         }),
       );
       ticker = setInterval(() => cluster!.tick(), 250);
+      vms.run();
+      evacuation.start();
       pruner = setInterval(() => store!.pruneEvents(), 60_000);
       pruner.unref();
       if (config.metrics.enabled) {
@@ -185,6 +247,8 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
     async stop() {
       if (ticker) clearInterval(ticker);
       if (pruner) clearInterval(pruner);
+      await evacuation?.stop();
+      evacuation = undefined;
       if (cluster)
         for (const s of [...cluster.sessions.values()]) s.close('coordinator shutting down');
       await new Promise<void>((resolve) => {
@@ -202,6 +266,10 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
         metrics.server.closeAllConnections();
         await new Promise<void>((r) => metrics!.server.close(() => r()));
       }
+      vms?.close();
+      vms = undefined;
+      engine?.close();
+      engine = undefined;
       store?.close();
       store = undefined;
     },

@@ -169,49 +169,4 @@ export function registerBmcCommands(
       }
       if (!r.ok) out.code = 1;
     });
-
-  host
-    .command('maintenance <id> <action>')
-    .description(
-      'enter|exit|status: the storage side (Ceph ok-to-stop, noout, OSDs) of host maintenance',
-    )
-    .option('--json', 'machine-readable output')
-    .option(
-      '--timeout <seconds>',
-      'how long to wait (exit waits for PGs to be active+clean)',
-      (v) => Number(v),
-      900,
-    )
-    .action(
-      async (id: string, action: string, o: { json?: boolean; timeout: number }, cmd: Command) => {
-        if (!['enter', 'exit', 'status'].includes(action))
-          throw new PlinthError(
-            ErrorCodes.INVALID_ARGUMENT,
-            `maintenance action ${JSON.stringify(action)}: enter, exit or status`,
-          );
-        const { client, target } = await connect(cmd);
-        const r = await call(
-          client,
-          target,
-          'RunCommand',
-          {
-            hostId: id,
-            kind: `ceph.maintenance.${action}`,
-            argsJson: '{}',
-            timeoutMs: o.timeout * 1000,
-          },
-          o.timeout * 1000 + 5000,
-        );
-        client.close();
-        const result = r.resultJson ? (JSON.parse(r.resultJson) as unknown) : null;
-        if (o.json) printJson({ ok: r.ok, code: r.code, message: r.message, result });
-        else
-          process.stdout.write(
-            r.ok
-              ? `${id}: maintenance ${action}: ${JSON.stringify(result, null, 2)}\n`
-              : `${id}: maintenance ${action} refused: ${r.message} (${r.code})\n`,
-          );
-        if (!r.ok) out.code = 1;
-      },
-    );
 }

@@ -9,6 +9,7 @@ import { coordinatorSchema } from '../config.js';
 import { runAgent, runCoordinator } from './daemons.js';
 import { up } from './up.js';
 import { registerOperatorCommands } from './operator.js';
+import { registerVmCommands } from './vm-commands.js';
 
 function buildProgram(out: { code: number }): Command {
   const program = new Command('plinth')
@@ -172,6 +173,8 @@ function buildProgram(out: { code: number }): Command {
     });
 
   registerOperatorCommands(program, out);
+  // After the operator commands: it adds cordon, drain and maintenance to their `host`.
+  registerVmCommands(program, out);
   return program;
 }
 
