@@ -29,6 +29,8 @@ export async function writeCoordinatorConfig(
           key: join(p.pki, 'coordinator-coordinator.key'),
         },
         metrics: { enabled: true, listen: `${l.coordAddr}:9470` },
+        // VMs attach to the bridge every lab host gets; TCG guests (no nested KVM).
+        vms: { networks: { vm: 'br-vm' }, defaultDomainType: 'qemu' },
         ...s.coordinator,
       },
       null,
