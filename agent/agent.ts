@@ -30,14 +30,25 @@ import { ReportClient, type CommandOutcome, type StreamState } from './report/cl
 import { inventoryToWire } from './report/inventory-wire.js';
 import { AgentStore } from './state/store.js';
 import { canonicalJson } from '../lib/canonical-json.js';
+import { AssignmentKeeper } from './assignments/keeper.js';
+import { heldToData, type HeldAssignment } from './assignments/rules.js';
+import { ASSIGNMENT_KIND, ASSIGNMENTS_KEY } from './assignments/types.js';
+
+/** The pseudo-driver name under which the agent records its own objects (held assignments). */
+const ASSIGNMENTS_SOURCE = 'assignments';
+/** The desired key whose section the conflict rules gate (the libvirt driver's). */
+const DOMAINS_KEY = 'domains';
 
 export interface AgentDeps {
   log: Log;
   exec: Exec;
   clock: Clock;
   tls: TlsMaterial;
-  /** Extra drivers (tests); replaces the registry when given. */
-  drivers?: Driver[];
+  /**
+   * Drivers (tests); replaces the registry when given. A function gets each driver's
+   * context (events, markDirty) by name.
+   */
+  drivers?: Driver[] | ((contextFor: (name: string) => DriverContext) => Driver[]);
 }
 
 export interface Agent {
@@ -49,6 +60,8 @@ export interface Agent {
   streamState(): StreamState;
   /** Run one pass of every driver now (tests, `plinth agent --once`). */
   passAll(): Promise<void>;
+  /** The VM assignments this host holds, as last reported (see agent/assignments/README.md). */
+  heldAssignments(): HeldAssignment[];
 }
 
 /**
@@ -121,33 +134,81 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
 
   const stateDir = config.dataDir;
 
+  /** Events about objects seen so far: the gate's look at libvirt is stale once this moves. */
+  let lifecycleEvents = 0;
+
+  /**
+   * The libvirt view the gate decides on, taken right before the apply. An event that
+   * arrives while it is taken (a guest dying) makes it look again, so the driver's own
+   * look, a moment later, sees what the gate saw.
+   */
+  async function freshLook(d: Driver): Promise<Observation> {
+    for (let i = 0; i < 3; i++) {
+      const before = lifecycleEvents;
+      const o = await withDeadline(`${d.name} observe`, 10_000, (s) => d.observe(s));
+      if (lifecycleEvents === before) return o;
+    }
+    throw new PlinthError(
+      ErrorCodes.UNAVAILABLE,
+      'domains kept changing while the conflict rules looked at them; looking again at the next pass',
+    );
+  }
+
+  function contextFor(name: string): DriverContext {
+    return {
+      log: log.child({ driver: name }),
+      exec: deps.exec,
+      clock,
+      metrics: registry,
+      markDirty: () => runners.get(name)?.markDirty(),
+      emit: (e: DriverEvent) => {
+        if (e.object) lifecycleEvents++;
+        const list = pendingEvents.get(name) ?? [];
+        list.push({ ...e, atMs: clock.now() });
+        pendingEvents.set(name, list);
+        runners.get(name)?.markDirty();
+      },
+      paths: {
+        stateDir: join(stateDir, 'drivers', name),
+        runDir: join(stateDir, 'run', name),
+      },
+    };
+  }
+
   function buildDrivers(): Driver[] {
+    if (typeof deps.drivers === 'function') return deps.drivers(contextFor);
     if (deps.drivers) return deps.drivers;
     const out: Driver[] = [];
     for (const f of driverFactories) {
       const settings = config.drivers[f.name];
       if (!settings?.enabled) continue;
-      const ctx: DriverContext = {
-        log: log.child({ driver: f.name }),
-        exec: deps.exec,
-        clock,
-        metrics: registry,
-        markDirty: () => runners.get(f.name)?.markDirty(),
-        emit: (e: DriverEvent) => {
-          const list = pendingEvents.get(f.name) ?? [];
-          list.push({ ...e, atMs: clock.now() });
-          pendingEvents.set(f.name, list);
-          runners.get(f.name)?.markDirty();
-        },
-        paths: {
-          stateDir: join(stateDir, 'drivers', f.name),
-          runDir: join(stateDir, 'run', f.name),
-        },
-      };
       const { enabled: _e, intervalSeconds: _i, timeoutSeconds: _t, ...driverConfig } = settings;
-      out.push(f.create(ctx, driverConfig as never));
+      out.push(f.create(contextFor(f.name), driverConfig as never));
     }
     return out;
+  }
+
+  let keeper: AssignmentKeeper | undefined;
+  let held: HeldAssignment[] = [];
+  const domainsDriver = (): Driver | undefined => drivers.find((d) => d.desiredKey === DOMAINS_KEY);
+
+  /** Record the held assignments as observed objects when they changed (the coordinator sees conflicts). */
+  function publishAssignments(): void {
+    if (!keeper || !store) return;
+    const doc = reconciler?.current();
+    const dd = domainsDriver();
+    held = keeper.held(
+      doc?.generation ?? 0,
+      doc?.spec,
+      dd ? lastObservation.get(dd.name) : undefined,
+    );
+    const objects = held.map((h) => ({ kind: ASSIGNMENT_KIND, id: h.uuid, data: heldToData(h) }));
+    const changes = diffDriverObjects(known, ASSIGNMENTS_SOURCE, objects);
+    if (changes.length === 0) return;
+    store.recordDelta(ASSIGNMENTS_SOURCE, changes, []);
+    applyChanges(known, ASSIGNMENTS_SOURCE, changes);
+    deltasTotal.inc();
+    report?.notifyDelta();
   }
 
   function objectsForPass(driver: string, r: PassResult): ObservedObject[] {
@@ -177,7 +238,10 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     return [healthObj, ...r.observation.objects, ...conditions];
   }
 
+  let stopped = false;
+
   function onPass(driver: string, r: PassResult): void {
+    if (stopped) return;
     for (const s of ['healthy', 'unhealthy', 'undetected'])
       healthGauge.set({ driver, state: s }, r.health.status === s ? 1 : 0);
     if (r.observation) lastObservation.set(driver, r.observation);
@@ -196,6 +260,7 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       deltasTotal.inc();
       report?.notifyDelta();
     }
+    if (domainsDriver()?.name === driver) publishAssignments();
     if (r.health.status === 'healthy') void reconciler?.reconcile(driver);
     else
       reconciler?.reportUnavailable(
@@ -246,6 +311,40 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     }
   }
 
+  /**
+   * Generations decide: an older one is ignored; the one already held confirms the
+   * held assignments (the coordinator resends it on every Welcome); a newer one is
+   * held (with its tokens, in one transaction) and enforced.
+   */
+  function onDesired(generation: number, spec: JsonObject): void {
+    const current = reconciler!.current();
+    const floor = Math.max(current?.generation ?? 0, store!.loadApplied().generation);
+    if (current && generation === current.generation) {
+      if (keeper!.confirm(generation, spec, current.spec)) {
+        log.info({ generation }, 'the coordinator confirmed the held desired state');
+        publishAssignments();
+        const dd = domainsDriver();
+        if (dd) runners.get(dd.name)?.markDirty();
+      } else if (!keeper!.isConfirmed(generation)) {
+        log.warn(
+          { generation },
+          'the coordinator sent a different document under the generation held: ignored, assignments stay unconfirmed',
+        );
+      }
+      return;
+    }
+    if (generation <= floor) {
+      log.info(
+        { generation, held: current?.generation ?? 0, applied: floor },
+        'ignoring desired state older than the one held',
+      );
+      return;
+    }
+    keeper!.accept(generation, spec, true);
+    reconciler!.setDesired({ generation, spec }, store!.loadApplied().generation);
+    publishAssignments();
+  }
+
   const agent: Agent = {
     hostId,
     get metricsPort() {
@@ -256,6 +355,7 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     async passAll() {
       await Promise.all([...runners.values()].map((r) => r.pass()));
     },
+    heldAssignments: () => held,
     async start() {
       await mkdir(stateDir, { recursive: true, mode: 0o750 });
       store = new AgentStore({ path: join(stateDir, 'agent.db'), log, now: clock.now });
@@ -264,10 +364,26 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       Object.assign(inventories, store.loadInventory() ?? {});
       drivers = buildDrivers();
       const applied = store.loadApplied();
+      const k = new AssignmentKeeper(store);
+      keeper = k;
       reconciler = new Reconciler({
         drivers,
         log,
         applyTimeoutMs: config.applyTimeoutSeconds * 1000,
+        agentKeys: [ASSIGNMENTS_KEY],
+        agentResults: (doc) => k.results(doc.spec),
+        transform: async (d, section, doc, observed) => {
+          if (d.desiredKey !== DOMAINS_KEY) return section;
+          const fresh = k.mayGate(doc.generation, doc.spec) ? await freshLook(d) : observed;
+          const out = k.gate(doc.generation, doc.spec, section, fresh);
+          const startHeld = out.held.filter((h) => h.startHeld).map((h) => h.name);
+          if (startHeld.length > 0)
+            log.info(
+              { generation: doc.generation, vms: startHeld },
+              'not starting restart-after-fence/replace VMs until the coordinator confirms their assignment',
+            );
+          return out.domains;
+        },
         lastObservation: (d) => lastObservation.get(d),
         markDirty: (d) => runners.get(d)?.markDirty(),
         onApplied: (generation, results) => {
@@ -279,14 +395,17 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
           report?.sendAck(generation, results);
         },
       });
-      const held = store.loadDesired();
-      if (held) {
+      const heldDoc = store.loadDesired();
+      if (heldDoc) {
         log.info(
-          { generation: held.generation },
+          { generation: heldDoc.generation },
           'enforcing the desired state held in the local snapshot',
         );
-        reconciler.setDesired(held, applied.generation);
+        // Idempotent: also fills in the tokens of a snapshot written before they were persisted.
+        k.accept(heldDoc.generation, heldDoc.spec, false);
+        reconciler.setDesired(heldDoc, applied.generation);
       }
+      publishAssignments();
       for (const d of drivers) {
         const settings = config.drivers[d.name];
         runners.set(
@@ -337,17 +456,22 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
         snapshot: () => [...known.values()].map((k) => ({ kind: k.kind, id: k.id, data: k.data })),
         inventory: () => inventoryToWire(hostname(), inventories),
         applied: () => store!.loadApplied(),
+        onStateChange: (state) => {
+          if (state === 'connected' || !keeper?.revoke()) return;
+          log.info(
+            'cut off from the coordinator: restart-after-fence/replace VMs that stop are not started again until it confirms their assignment',
+          );
+          publishAssignments();
+        },
         onDesired: (generation, spec) => {
-          const current = reconciler!.current();
-          if (current && generation <= current.generation) {
-            log.info(
-              { generation, held: current.generation },
-              'ignoring desired state not newer than the one held',
+          try {
+            onDesired(generation, spec);
+          } catch (e) {
+            log.error(
+              { generation, err: toPlinthError(e).message },
+              'could not hold the desired state; it will be taken again at the next reconnect',
             );
-            return;
           }
-          store!.saveDesired(generation, spec);
-          reconciler!.setDesired({ generation, spec }, store!.loadApplied().generation);
         },
         onCommand,
       });
@@ -358,8 +482,14 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       );
     },
     async stop() {
+      stopped = true;
       report?.stop();
       for (const r of runners.values()) r.stop();
+      // Work under way finishes before the drivers close; nothing acts after stop.
+      await reconciler?.stop();
+      await withDeadline('driver passes', 10_000, () =>
+        Promise.all([...runners.values()].map((r) => r.idle())),
+      ).catch(() => undefined);
       if (inventoryTimer) clearInterval(inventoryTimer);
       await Promise.all(
         drivers.map((d) =>

@@ -39,6 +39,8 @@ export class DriverRunner {
   /** When the scheduled pass is due (monotonic ms). */
   private dueAt = Infinity;
   private running = false;
+  /** The pass under way, so stop can wait for it (its results must not land after stop). */
+  private current: Promise<void> | undefined;
   private rerun = false;
   private stopped = true;
   private abandoned = 0;
@@ -98,6 +100,11 @@ export class DriverRunner {
     return Math.round(this.o.intervalMs * (0.9 + Math.random() * 0.2));
   }
 
+  /** Resolves when no pass is under way (bounded by the caller). */
+  async idle(): Promise<void> {
+    await this.current;
+  }
+
   /** One pass now (tests and the reconciler use it); resolves when done. */
   async pass(): Promise<void> {
     if (this.running) {
@@ -105,6 +112,16 @@ export class DriverRunner {
       return;
     }
     this.running = true;
+    const done = this.passOnce();
+    this.current = done;
+    try {
+      await done;
+    } finally {
+      if (this.current === done) this.current = undefined;
+    }
+  }
+
+  private async passOnce(): Promise<void> {
     const { driver, clock } = this.o;
     const started = clock.monotonic();
     let result: PassResult;

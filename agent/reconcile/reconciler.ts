@@ -1,5 +1,5 @@
 import { toPlinthError } from '../../lib/errors.js';
-import type { JsonObject } from '../../lib/json.js';
+import type { JsonObject, JsonValue } from '../../lib/json.js';
 import type { Log } from '../../lib/log.js';
 import type { ApplyOutcome } from '../../lib/model.js';
 import type { Driver, Observation } from '../drivers/driver.js';
@@ -19,6 +19,20 @@ export interface ReconcilerOptions {
   onApplied(generation: number, results: ApplyOutcome[]): void;
   /** The driver changed something: observe it again soon. */
   markDirty(driver: string): void;
+  /** Top-level keys the agent itself handles (not a driver), e.g. `assignments`. */
+  agentKeys?: readonly string[];
+  /** Results for the agent's own keys, reported with the generation's ack. */
+  agentResults?(doc: DesiredDoc): ApplyOutcome[];
+  /**
+   * Rewrite a driver's section just before it is applied (the conflict rules gate
+   * starts this way); called on every apply, so it sees the latest observation.
+   */
+  transform?(
+    driver: Driver,
+    section: JsonValue | undefined,
+    doc: DesiredDoc,
+    observed: Observation,
+  ): JsonValue | undefined | Promise<JsonValue | undefined>;
 }
 
 /**
@@ -33,6 +47,8 @@ export class Reconciler {
   private readonly again = new Set<string>();
   private pendingResults = new Map<string, ApplyOutcome[]>();
   private ackedGeneration = 0;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -46,9 +62,10 @@ export class Reconciler {
     this.desired = doc;
     this.pendingResults = new Map();
     this.ackedGeneration = Math.max(this.ackedGeneration, alreadyApplied);
-    const claimed = new Set(
-      this.o.drivers.map((d) => d.desiredKey).filter((k): k is string => !!k),
-    );
+    const claimed = new Set([
+      ...this.o.drivers.map((d) => d.desiredKey).filter((k): k is string => !!k),
+      ...(this.o.agentKeys ?? []),
+    ]);
     const unclaimed: ApplyOutcome[] = Object.keys(doc.spec)
       .filter((k) => !claimed.has(k))
       .map((k) => ({
@@ -59,9 +76,19 @@ export class Reconciler {
         message: `no driver on this host handles "${k}" (enabled drivers: ${this.o.drivers.map((d) => d.name).join(', ') || 'none'})`,
       }));
     this.pendingResults.set('(unclaimed)', unclaimed);
+    this.pendingResults.set('(agent)', this.agentResults(doc));
     for (const d of this.appliers()) void this.reconcile(d.name);
     this.maybeAck();
     return true;
+  }
+
+  private agentResults(doc: DesiredDoc): ApplyOutcome[] {
+    try {
+      return this.o.agentResults?.(doc) ?? [];
+    } catch (e) {
+      const err = toPlinthError(e);
+      return [{ kind: 'agent', id: 'desired', ok: false, code: err.code, message: err.message }];
+    }
   }
 
   private appliers(): Driver[] {
@@ -79,11 +106,32 @@ export class Reconciler {
 
   /** Never rejects: a failing callback (say, a full disk under onApplied) is logged, not fatal. */
   async reconcile(driver: string): Promise<void> {
-    try {
-      await this.reconcileOnce(driver);
-    } catch (e) {
+    if (this.stopped) return;
+    const run = this.reconcileOnce(driver).catch((e: unknown) => {
       this.o.log.error({ driver, err: toPlinthError(e).message }, 'reconcile failed');
+    });
+    this.inFlight.add(run);
+    try {
+      await run;
+    } finally {
+      this.inFlight.delete(run);
     }
+  }
+
+  /**
+   * No apply starts after this; resolves when the ones under way have returned (or
+   * after `waitMs`): a stopped agent must not act on the host any more.
+   */
+  async stop(waitMs = 10_000): Promise<void> {
+    this.stopped = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.inFlight]),
+      new Promise((r) => {
+        timer = setTimeout(r, waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async reconcileOnce(driver: string): Promise<void> {
@@ -99,6 +147,7 @@ export class Reconciler {
     this.busy.add(driver);
     try {
       do {
+        if (this.stopped) break;
         this.again.delete(driver);
         const doc: DesiredDoc = this.desired;
         const observed = this.o.lastObservation(driver);
@@ -123,12 +172,23 @@ export class Reconciler {
     doc: DesiredDoc,
     observed: Observation,
   ): Promise<ApplyOutcome[]> {
-    const section = doc.spec[d.desiredKey!];
     try {
+      const raw = doc.spec[d.desiredKey!];
+      const section = this.o.transform ? await this.o.transform(d, raw, doc, observed) : raw;
       const parsed = d.parseDesired!(section);
       const applied = await withDeadline(`${d.name} apply`, this.o.applyTimeoutMs, (s) =>
         d.apply!(parsed.desired, observed, s),
       );
+      const acted = applied.filter((r) => r.ok && r.action && r.action !== 'noop');
+      if (acted.length > 0)
+        this.o.log.info(
+          {
+            driver: d.name,
+            generation: doc.generation,
+            actions: acted.map((r) => `${r.id}:${r.action}`),
+          },
+          'converged',
+        );
       return [...parsed.errors, ...applied];
     } catch (e) {
       const err = toPlinthError(e);
@@ -149,6 +209,7 @@ export class Reconciler {
     if (!this.desired || this.desired.generation <= this.ackedGeneration) return;
     const needed = [
       '(unclaimed)',
+      '(agent)',
       ...this.appliers()
         .filter((d) => this.desired!.spec[d.desiredKey!] !== undefined)
         .map((d) => d.name),

@@ -3,6 +3,7 @@ import type { JsonObject } from '../../lib/json.js';
 import type { Log } from '../../lib/log.js';
 import { openDatabase, type Db, type Migration } from '../../lib/sqlite.js';
 import type { ApplyOutcome, DeltaRecord, HostEvent, ObjectChange } from '../../lib/model.js';
+import type { Policy, TokenRecord } from '../assignments/types.js';
 
 /**
  * The agent's local snapshot: what it last observed, the desired state it holds
@@ -26,6 +27,17 @@ const migrations: Migration[] = [
         one INTEGER PRIMARY KEY CHECK (one = 1), generation INTEGER NOT NULL, results TEXT NOT NULL, applied_ms INTEGER NOT NULL
       );
       CREATE TABLE inventory (one INTEGER PRIMARY KEY CHECK (one = 1), body TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+    `);
+  },
+  // Fencing tokens (issue 10): the highest token seen per VM, never lowered, and the
+  // domain entry accepted with it. Kept after the VM leaves (a stale re-assignment
+  // must still be refused).
+  (db) => {
+    db.exec(`
+      CREATE TABLE assignments (
+        uuid TEXT PRIMARY KEY, name TEXT NOT NULL, token INTEGER NOT NULL, policy TEXT NOT NULL,
+        assigned INTEGER NOT NULL, domain TEXT, updated_ms INTEGER NOT NULL
+      );
     `);
   },
 ];
@@ -176,6 +188,63 @@ export class AgentStore {
         'INSERT INTO desired (one, generation, spec, received_ms) VALUES (1, ?, ?, ?) ON CONFLICT(one) DO UPDATE SET generation = excluded.generation, spec = excluded.spec, received_ms = excluded.received_ms',
       )
       .run(generation, JSON.stringify(spec), this.now());
+  }
+
+  /**
+   * Accept a newer desired document and the fencing tokens it raises, in one
+   * transaction: a crash never leaves a held document whose tokens were not persisted.
+   */
+  acceptDesired(
+    generation: number,
+    spec: JsonObject,
+    records: ReadonlyMap<string, TokenRecord>,
+  ): void {
+    const up = this.db.prepare(
+      `INSERT INTO assignments (uuid, name, token, policy, assigned, domain, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(uuid) DO UPDATE SET name = excluded.name, token = MAX(assignments.token, excluded.token),
+         policy = excluded.policy, assigned = excluded.assigned, domain = excluded.domain, updated_ms = excluded.updated_ms`,
+    );
+    this.db.transaction(() => {
+      this.saveDesired(generation, spec);
+      const now = this.now();
+      for (const r of records.values()) {
+        up.run(
+          r.uuid,
+          r.name,
+          r.token,
+          r.policy,
+          r.assigned ? 1 : 0,
+          r.domain ? JSON.stringify(r.domain) : null,
+          now,
+        );
+      }
+    })();
+  }
+
+  loadAssignments(): Map<string, TokenRecord> {
+    const rows = this.db
+      .prepare('SELECT uuid, name, token, policy, assigned, domain FROM assignments')
+      .all() as {
+      uuid: string;
+      name: string;
+      token: number;
+      policy: string;
+      assigned: number;
+      domain: string | null;
+    }[];
+    return new Map(
+      rows.map((r) => [
+        r.uuid,
+        {
+          uuid: r.uuid,
+          name: r.name,
+          token: r.token,
+          policy: r.policy as Policy,
+          assigned: r.assigned === 1,
+          ...(r.domain ? { domain: JSON.parse(r.domain) as JsonObject } : {}),
+        },
+      ]),
+    );
   }
 
   loadDesired(): { generation: number; spec: JsonObject } | undefined {
