@@ -73,6 +73,17 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
     labelNames: ['type'],
     registers: [registry],
   });
+  const placementCommit = new Histogram({
+    name: 'plinth_coordinator_placement_commit_seconds',
+    help: 'Latency of one committed batch of placements (capacity check + claims, synchronous=FULL)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const placements = new Counter({
+    name: 'plinth_coordinator_placements_total',
+    help: 'Placements committed (claims written)',
+    registers: [registry],
+  });
   let store: CoordinatorStore | undefined;
   let cluster: Cluster | undefined;
   new Gauge({
@@ -177,6 +188,10 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
         networks: networkMap(config.vms.networks),
         now,
         log,
+        onBatch: (size, seconds) => {
+          placementCommit.observe(seconds);
+          placements.inc(size);
+        },
       });
       // Facts a placement reads (labels, inventory, OVS bridges, conditions) change
       // through deltas and label edits; the engine re-reads such a host lazily and its
