@@ -101,8 +101,49 @@ function domainFor(vm: ComposeVm, ctx: ComposeContext, problems: Composed['probl
   return dom;
 }
 
+/** The `domains` entry the service composes for a VM (problems are the writer's concern). */
+export function vmDomain(vm: ComposeVm, ctx: ComposeContext): JsonObject {
+  return domainFor(vm, ctx, []);
+}
+
 const isObj = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Which VM record, if any, a base `domains` entry collides with (by uuid or by name). */
+export type VmOwnerLookup = (entry: { name?: string; uuid?: string }) => string | undefined;
+
+const entryKey = (d: unknown): { name?: string; uuid?: string } => {
+  if (!isObj(d)) return {};
+  return {
+    ...(typeof d.name === 'string' ? { name: d.name } : {}),
+    ...(typeof d.uuid === 'string' ? { uuid: d.uuid.toLowerCase() } : {}),
+  };
+};
+
+/**
+ * Split an operator's base document into what may be stored and what belongs to the
+ * VM service: `assignments` is never the operator's, and a `domains` entry whose uuid
+ * or name is a VM record's would survive that VM moving away (the agent keeps a
+ * domain it has no assignment for) — two copies. The caller refuses or strips them.
+ */
+export function splitBase(
+  base: JsonObject,
+  ownerOf: VmOwnerLookup,
+): { base: JsonObject; vmDomains: { vm: string; entry: string }[]; hadAssignments: boolean } {
+  const out: JsonObject = { ...base };
+  const hadAssignments = 'assignments' in out;
+  delete out.assignments;
+  const vmDomains: { vm: string; entry: string }[] = [];
+  if (Array.isArray(base.domains)) {
+    out.domains = base.domains.filter((d) => {
+      const k = entryKey(d);
+      const vm = ownerOf(k);
+      if (vm !== undefined) vmDomains.push({ vm, entry: k.name ?? k.uuid ?? '?' });
+      return vm === undefined;
+    });
+  }
+  return { base: out, vmDomains, hadAssignments };
+}
 
 /**
  * `manage`: the VM service owns this host's `domains` and `assignments` keys — true
@@ -114,12 +155,21 @@ export function composeDesired(
   vms: readonly ComposeVm[],
   ctx: ComposeContext,
   manage: boolean,
+  ownerOf: VmOwnerLookup = () => undefined,
 ): Composed {
   const problems: Composed['problems'] = [];
-  const spec: JsonObject = { ...base };
+  const mine = new Set(vms.flatMap((vm) => [`n:${vm.name}`, `u:${vm.uuid.toLowerCase()}`]));
+  const owner: VmOwnerLookup = (k) =>
+    (k.name !== undefined && mine.has(`n:${k.name}`)) ||
+    (k.uuid !== undefined && mine.has(`u:${k.uuid}`))
+      ? (k.name ?? k.uuid)
+      : ownerOf(k);
+  // Defence in depth: whatever a stored base holds, never emit a VM's domain from it.
+  const { base: clean } = splitBase(base, owner);
+  const spec: JsonObject = { ...clean };
   if (!manage && vms.length === 0) return { spec, problems };
   const sorted = [...vms].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const baseDomains = Array.isArray(base.domains) ? base.domains : [];
+  const baseDomains = Array.isArray(clean.domains) ? clean.domains : [];
   spec.domains = [...baseDomains, ...sorted.map((vm) => domainFor(vm, ctx, problems))];
   const assignments: JsonObject = {};
   for (const vm of sorted)
@@ -139,7 +189,14 @@ export function composeDesired(
       const own = Array.isArray(base.bgp.prefixes) ? base.bgp.prefixes : [];
       const prefixes = [...own];
       for (const a of announce) if (!prefixes.includes(a.prefix)) prefixes.push(a.prefix);
-      spec.bgp = { ...base.bgp, prefixes };
+      // A VM's /32 has no route of its own in the host's RIB, so FRR's import check
+      // would hold it back: announce it regardless, unless the operator's base says.
+      const importCheck = base.bgp.importCheck ?? (announce.length > 0 ? false : undefined);
+      spec.bgp = {
+        ...base.bgp,
+        ...(importCheck !== undefined ? { importCheck } : {}),
+        prefixes,
+      };
     } else {
       for (const a of announce)
         problems.push({

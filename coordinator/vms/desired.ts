@@ -1,7 +1,14 @@
 import { ErrorCodes, PlinthError } from '../../lib/errors.js';
 import type { JsonObject } from '../../lib/json.js';
 import type { CoordinatorStore } from '../store/store.js';
-import { composeDesired, type ComposeContext, type ComposeVm, type Composed } from './compose.js';
+import {
+  composeDesired,
+  splitBase,
+  vmDomain,
+  type ComposeContext,
+  type ComposeVm,
+  type Composed,
+} from './compose.js';
 import type { VmRow, VmStore } from './store.js';
 
 export interface HostWrite {
@@ -41,14 +48,45 @@ export class DesiredWriter {
     const vms: ComposeVm[] = this.vms
       .list({ hostId })
       .filter((vm) => vm.status !== 'deleting')
-      .map((vm) => ({
-        name: vm.name,
-        uuid: vm.uuid,
-        spec: vm.spec,
-        power: powerOn(vm, hostId),
-        fenceToken: vm.fenceToken,
-      }));
-    return composeDesired(base, vms, this.ctx, !!current && 'assignments' in current);
+      .map((vm) => composeVm(vm, hostId));
+    return composeDesired(base, vms, this.ctx, !!current && 'assignments' in current, (k) =>
+      this.vms.ownerOf(k),
+    );
+  }
+
+  /**
+   * What may be stored as a host's base: never `assignments`, never a VM's domain (it
+   * would outlive the VM's move: two copies). An entry that is exactly the VM's
+   * composed entry (the round trip of `plinth host desired ID show` → edit → set) is
+   * dropped; anything else naming a VM is refused (`strip`: dropped too, for documents
+   * adopted from outside the service, where nobody can be told).
+   */
+  cleanBase(
+    hostId: string,
+    spec: JsonObject,
+    onVmDomain: 'refuse' | 'strip',
+  ): { base: JsonObject; stripped: string[] } {
+    const { base, vmDomains } = splitBase(spec, (k) => this.vms.ownerOf(k));
+    if (onVmDomain === 'refuse' && vmDomains.length > 0) {
+      const entries = (Array.isArray(spec.domains) ? spec.domains : []).filter(
+        (d): d is JsonObject => typeof d === 'object' && d !== null && !Array.isArray(d),
+      );
+      for (const entry of entries) {
+        const name = this.vms.ownerOf({
+          ...(typeof entry.name === 'string' ? { name: entry.name } : {}),
+          ...(typeof entry.uuid === 'string' ? { uuid: entry.uuid.toLowerCase() } : {}),
+        });
+        const vm = name === undefined ? undefined : this.vms.get(name);
+        if (!vm) continue;
+        if (sameEntry(entry, vmDomain(composeVm(vm, vm.hostId ?? hostId), this.ctx))) continue;
+        throw new PlinthError(
+          ErrorCodes.CONFLICT,
+          `host ${hostId}: the base desired state's domains entry ${JSON.stringify(entry.name ?? entry.uuid)} is VM ${vm.name}, which is managed by the VM service; remove it from the document and use \`plinth vm show|stop|start|delete ${vm.name}\` instead`,
+          { vm: vm.name, host: hostId },
+        );
+      }
+    }
+    return { base, stripped: vmDomains.map((d) => d.vm) };
   }
 
   /**
@@ -65,7 +103,8 @@ export class DesiredWriter {
         problems: composed.problems,
       });
     }
-    if (!this.vms.getBase(hostId)) this.vms.setBase(hostId, base);
+    if (!this.vms.getBase(hostId))
+      this.vms.setBase(hostId, this.cleanBase(hostId, base, 'strip').base);
     const json = JSON.stringify(composed.spec);
     const cur = this.store.getDesired(hostId);
     if (!opts.force && cur && JSON.stringify(cur.spec) === json)
@@ -73,4 +112,30 @@ export class DesiredWriter {
     const { generation } = this.store.setDesired(hostId, composed.spec);
     return { hostId, generation, json, changed: true };
   }
+}
+
+function composeVm(vm: VmRow, hostId: string): ComposeVm {
+  return {
+    name: vm.name,
+    uuid: vm.uuid,
+    spec: vm.spec,
+    power: powerOn(vm, hostId),
+    fenceToken: vm.fenceToken,
+  };
+}
+
+/** Key order and `power` (it changes with the VM's status) do not matter. */
+function sameEntry(a: JsonObject, b: JsonObject): boolean {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canon)
+      : typeof v === 'object' && v !== null
+        ? Object.fromEntries(
+            Object.keys(v)
+              .filter((k) => k !== 'power')
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }

@@ -1,6 +1,7 @@
 import { ErrorCodes, PlinthError } from '../../lib/errors.js';
 import type { VmCore } from './core.js';
 import type { PlacementEngine } from './engine.js';
+import { restoreOnOldHost } from './moves.js';
 import { localDisks, placementRequest } from './spec.js';
 import type { DrainRow } from './store.js';
 import type { DrainProgress, DrainResult } from './types.js';
@@ -105,6 +106,13 @@ export async function runDrain(
     if (!v) {
       result.left.push(name);
       progress({ vm: name, step: 'failed', fromHost: host, message: 'deleted while draining' });
+    } else if (!finished && v.status === 'migrating' && v.hostId === host && v.moveFrom === host) {
+      // The old host never confirmed the stop, so nothing was placed elsewhere: a VM
+      // left 'migrating' would refuse stop/start/delete forever. It stays, as it was.
+      const reason = `drain deadline reached before ${host} confirmed the stop (${v.reason || 'no report'}): the move is abandoned and it stays on ${host}`;
+      restoreOnOldHost(core, name, reason);
+      result.left.push(name);
+      progress({ vm: name, step: 'failed', fromHost: host, message: reason });
     } else if (!finished) {
       result.left.push(name);
       progress({

@@ -8,7 +8,12 @@ import type { Placement, PlacementRequest } from '../scheduler/types.js';
  * already holds a claim moves the claim.
  */
 export interface PlacementEngine {
-  place(request: PlacementRequest, write?: (placement: Placement) => void): Promise<Placement>;
+  /** `fingerprint`: a plan's; refused (CONFLICT) inside the transaction if the cluster moved since. */
+  place(
+    request: PlacementRequest,
+    write?: (placement: Placement) => void,
+    opts?: { fingerprint?: string },
+  ): Promise<Placement>;
   preview(request: PlacementRequest): Placement;
   /** Drop the VM's claim durably; `write` runs in the same transaction. */
   release(vmName: string, write?: () => void): Promise<boolean>;

@@ -40,6 +40,7 @@ export async function placeElsewhere(
           ErrorCodes.CONFLICT,
           `VM ${name} changed while it was being placed (now ${vm ? vm.status : 'deleted'}); nothing moved`,
         );
+      if (opts.mode === 'relocate' && from) relocatable(core, name, from);
       vm.hostId = p.hostId;
       vm.fenceToken = core.vms.allocFenceToken();
       vm.placement = trimPlacement(p);
@@ -63,6 +64,25 @@ export async function placeElsewhere(
     return { ok: false, message: placement.message, placement };
   core.flush(b);
   return { ok: true, hostId: placement.hostId, message: placement.message, placement };
+}
+
+/**
+ * A relocation starts the VM elsewhere without the old host's word that its copy
+ * stopped: it rests on the old host being dead and fenced. Re-checked inside the
+ * claim's transaction, so a host that came back (or reconnected) between the
+ * evacuation's decision and this commit rolls the placement back; the evacuation
+ * controller re-decides on its next pass.
+ */
+function relocatable(core: VmCore, name: string, from: string): void {
+  const { cluster } = core.deps;
+  const state = cluster.state(from);
+  const connected = cluster.sessions.has(from);
+  if (state === 'down' && !connected) return;
+  throw new PlinthError(
+    ErrorCodes.CONFLICT,
+    `not relocating VM ${name}: its host ${from} is ${state}${connected ? ' and connected' : ''}, no longer down and disconnected; nothing moved (the evacuation re-decides on its next pass)`,
+    { vm: name, host: from, state, connected },
+  );
 }
 
 /** A move that found no host: run the VM on its old host again. */

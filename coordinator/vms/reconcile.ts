@@ -98,11 +98,15 @@ export class StatusLoop {
     const domains = new Map(
       store.objectsOfKind(hostId, DOMAIN_KIND).map((o) => [o.id, String(o.data.state ?? '')]),
     );
+    const driverHealthy = store
+      .objectsOfKind(hostId, 'driver')
+      .some((o) => o.id === 'libvirt' && o.data.health === 'healthy');
     for (const vm of this.core.vms.onHost(hostId)) {
       const state = domains.get(vm.uuid);
       const ev: HostEvidence = {
         appliedGeneration: host.appliedGeneration,
         results: host.appliedResults,
+        driverHealthy,
         ...(state !== undefined ? { domain: { state } } : {}),
       };
       this.step(vm, hostId, ev);
@@ -123,7 +127,13 @@ export class StatusLoop {
       "a desired document without the host's VMs was written outside the VM service: adopting it as the base and composing the VMs back",
     );
     this.core.tx((b) => {
-      this.core.vms.setBase(hostId, cur?.spec ?? {});
+      const { base, stripped } = this.core.writer.cleanBase(hostId, cur?.spec ?? {}, 'strip');
+      if (stripped.length)
+        this.core.log.warn(
+          { host: hostId, vms: stripped },
+          'the adopted document named VMs in its domains: dropped from the base (the VM service places them)',
+        );
+      this.core.vms.setBase(hostId, base);
       this.core.writeHost(b, hostId, true);
     });
   }

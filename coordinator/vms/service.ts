@@ -7,6 +7,7 @@ import { parseNetworks, type VmsConfig } from './config.js';
 import { Batch, toRecord, trimPlacement, VmCore, type VmServiceDeps } from './core.js';
 import { DesiredWriter } from './desired.js';
 import { checkDrainOptions, runDrain } from './drain.js';
+import { forceDeleteVm, type ForceDeleteResult, type ForceGate } from './force.js';
 import { placeElsewhere } from './moves.js';
 import { StatusLoop } from './reconcile.js';
 import { parseVmSpec, placementRequest, type SpecContext } from './spec.js';
@@ -30,11 +31,15 @@ export interface VmServiceHandle extends VmService, VmDirectory {
     spec: JsonObject,
     expectGeneration?: number,
   ): { generation: number; spec: JsonObject };
+  /** The operator's base document alone (what `setBaseDesired` stored), without the VMs. */
+  getBaseDesired(hostId: string): JsonObject;
   /** Start the status loop and resume drains a previous coordinator left unfinished. */
   run(): void;
   close(): void;
   /** For tests: run one status pass over every host with VMs now. */
   reconcileNow(): void;
+  /** `vm delete --force`: forget a VM whose host is down and fenced (or that has none). */
+  forceDelete(name: string, gate: ForceGate, who: string): Promise<ForceDeleteResult>;
 }
 
 const CEPH_ENTER = 'ceph.maintenance.enter';
@@ -84,38 +89,50 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
       );
   };
 
-  async function createFrom(spec: VmSpec): Promise<{ vm: VmRecord; placement: Placement }> {
+  /**
+   * `plan`: a plan being applied; its fingerprint is checked, and its token used up,
+   * inside the claim's transaction.
+   */
+  async function createFrom(
+    spec: VmSpec,
+    plan?: { token: string; fingerprint: string },
+  ): Promise<{ vm: VmRecord; placement: Placement }> {
     if (vms.get(spec.name))
       throw new PlinthError(ErrorCodes.CONFLICT, `a VM named "${spec.name}" already exists`, {
         vm: spec.name,
       });
     const uuid = randomUUID();
     const b = new Batch();
-    const placement = await engine.place(placementRequest(spec, config.defaultDomainType), (p) => {
-      if (!p.ok || !p.hostId) return;
-      if (vms.get(spec.name))
-        throw new PlinthError(ErrorCodes.CONFLICT, `a VM named "${spec.name}" already exists`);
-      const t = now();
-      const vm: VmRow = {
-        name: spec.name,
-        uuid,
-        spec,
-        status: 'pending',
-        reason: '',
-        hostId: p.hostId,
-        power: 'running',
-        fenceToken: vms.allocFenceToken(),
-        flags: [],
-        placement: trimPlacement(p),
-        createdMs: t,
-        updatedMs: t,
-        desiredGeneration: 0,
-        moveFrom: '',
-      };
-      vms.insert(vm);
-      vm.desiredGeneration = core.writeHost(b, p.hostId).generation;
-      core.setStatus(b, vm, 'placed', p.message, p.hostId);
-    });
+    const placement = await engine.place(
+      placementRequest(spec, config.defaultDomainType),
+      (p) => {
+        if (!p.ok || !p.hostId) return;
+        if (plan) vms.deletePlan(plan.token);
+        if (vms.get(spec.name))
+          throw new PlinthError(ErrorCodes.CONFLICT, `a VM named "${spec.name}" already exists`);
+        const t = now();
+        const vm: VmRow = {
+          name: spec.name,
+          uuid,
+          spec,
+          status: 'pending',
+          reason: '',
+          hostId: p.hostId,
+          power: 'running',
+          fenceToken: vms.allocFenceToken(),
+          flags: [],
+          placement: trimPlacement(p),
+          createdMs: t,
+          updatedMs: t,
+          desiredGeneration: 0,
+          moveFrom: '',
+        };
+        vms.insert(vm);
+        vm.desiredGeneration = core.writeHost(b, p.hostId).generation;
+        core.setStatus(b, vm, 'placed', p.message, p.hostId);
+      },
+      plan ? { fingerprint: plan.fingerprint } : {},
+    );
     if (!placement.ok || !placement.hostId)
       throw new PlinthError(ErrorCodes.CAPACITY, `VM ${spec.name}: ${placement.message}`, {
         placement,
@@ -303,9 +320,10 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
           `the cluster changed since plan ${token} was made (hosts, claims or cordons), so its table may no longer hold; run \`plinth plan\` again to see the new one`,
           { planned: plan.fingerprint, current: fp },
         );
-      core.tx(() => vms.deletePlan(token));
       // Checked again: the config (networks, Ceph pools) may have changed since the plan.
-      return createFrom(parseVmSpec(plan.spec, specCtx));
+      // The fingerprint is checked again inside the claim's transaction (a placement may
+      // commit between here and there); the token is used up only by a create that commits.
+      return createFrom(parseVmSpec(plan.spec, specCtx), { token, fingerprint: plan.fingerprint });
     },
 
     list(filter = {}) {
@@ -494,10 +512,17 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
             `host ${hostId} is at desired generation ${cur}, not ${expectGeneration}: re-read it and retry`,
             { current: cur },
           );
-        vms.setBase(hostId, spec);
+        // The base is the operator's part only: an edited `desired show` carries the
+        // VMs' domains and assignments, which must not outlive the VMs' moves.
+        vms.setBase(hostId, writer.cleanBase(hostId, spec, 'refuse').base);
         const w = core.writeHost(b, hostId, true);
         return { generation: w.generation, spec: JSON.parse(w.json) as JsonObject };
       });
+    },
+
+    getBaseDesired(hostId) {
+      store.requireHost(hostId);
+      return writer.cleanBase(hostId, writer.base(hostId), 'strip').base;
     },
 
     run() {
@@ -541,6 +566,11 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
     reconcileNow() {
       loop.sweep();
       loop.pass();
+    },
+
+    async forceDelete(name, gate, who) {
+      requireVm(name);
+      return forceDeleteVm(core, engine, name, gate, who);
     },
   };
   return service;

@@ -18,6 +18,11 @@ export interface HostEvidence {
   results: readonly ApplyOutcome[];
   /** The observed domain, undefined when the host does not report one with this uuid. */
   domain?: { state: string };
+  /**
+   * The host's libvirt driver reported itself healthy (its `driver/libvirt` object).
+   * Only then does a missing domain mean "not there" rather than "not looked".
+   */
+  driverHealthy?: boolean;
 }
 
 export interface VmFacts {
@@ -109,9 +114,17 @@ export function nextStatus(
   return d;
 }
 
-/** Stopped on its old host, so the move may place it elsewhere. */
+/**
+ * Stopped on its old host, so the move may place it elsewhere. Starting it elsewhere
+ * on a wrong "stopped" is two copies, so this needs positive evidence: the domain
+ * observed `shutoff`, or absent while the host's libvirt driver is healthy and the
+ * acknowledged generation's ApplyResult for the domain is ok. Silence, an unhealthy
+ * driver or a failed apply keep the move waiting.
+ */
 export function stoppedThere(vm: VmFacts, ev: HostEvidence): boolean {
-  return acked(vm, ev) && !isActive(ev.domain?.state);
+  if (!acked(vm, ev)) return false;
+  if (ev.domain) return ev.domain.state === 'shutoff';
+  return ev.driverHealthy === true && applyVerdict(ev.results, vm.uuid)?.ok === true;
 }
 
 /** Removed from the host's desired state and no longer observed there. */

@@ -95,6 +95,15 @@ export class VmStore {
     return r ? toVm(r) : undefined;
   }
 
+  /** The VM record a desired `domains` entry would collide with (same name or same uuid). */
+  ownerOf(entry: { name?: string; uuid?: string }): string | undefined {
+    if (entry.name === undefined && entry.uuid === undefined) return undefined;
+    const r = this.db
+      .prepare('SELECT name FROM vms WHERE name = ? OR uuid = ? LIMIT 1')
+      .get(entry.name ?? null, entry.uuid?.toLowerCase() ?? null) as { name: string } | undefined;
+    return r?.name;
+  }
+
   list(filter: { hostId?: string; status?: VmStatus } = {}): VmRow[] {
     const where: string[] = [];
     const args: string[] = [];

@@ -29,6 +29,8 @@ if (missing) {
   t.teardown(() => pki.cleanup());
   const coord = await startTestCoordinator(pki);
   t.teardown(() => coord.stop());
+  // One VM service per store: this test runs its own (see lifecycle.test.ts).
+  coord.vms.close();
   const agent = await startTestAgent(pki, {
     hostId: 'plv-lv1',
     coordinatorPort: coord.port,

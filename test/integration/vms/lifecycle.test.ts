@@ -22,6 +22,10 @@ const pki = await TestPki.create('plv-vms-');
 t.teardown(() => pki.cleanup());
 const coord = await startTestCoordinator(pki);
 t.teardown(() => coord.stop());
+// One VM service per store: this test runs its own (its own networks config). The
+// coordinator's would otherwise also finish deletes through its own engine, whose
+// claim map never saw this test's claims, leaving claim rows behind.
+coord.vms.close();
 const hv = new Map<string, ReturnType<typeof fakeHypervisor>>();
 for (const id of HOSTS) {
   const h = fakeHypervisor({ cpus: 4, memoryMiB: 8192, bridge: 'br-plv' });

@@ -7,6 +7,7 @@ import {
   type ComposeVm,
 } from '../../../coordinator/vms/compose.js';
 import type { VmSpec } from '../../../coordinator/vms/types.js';
+import type { JsonObject } from '../../../lib/json.js';
 
 const ctx: ComposeContext = {
   networks: parseNetworks({ prod: 'br-int:100', mgmt: 'br-mgmt' }),
@@ -104,7 +105,11 @@ t.test('announced /32s join the base bgp prefixes, only while running', async (t
   const s = spec({ nics: [{ network: 'prod', announce: '198.18.9.10/32' }] });
   const base = { bgp: { asn: 65001, prefixes: ['198.18.9.0/24'] } };
   const running = composeDesired(base, [vm({ spec: s })], ctx, false);
-  t.same(running.spec.bgp, { asn: 65001, prefixes: ['198.18.9.0/24', '198.18.9.10/32'] });
+  t.same(running.spec.bgp, {
+    asn: 65001,
+    importCheck: false, // a VM /32 has no route of its own in the RIB
+    prefixes: ['198.18.9.0/24', '198.18.9.10/32'],
+  });
   t.same(base.bgp.prefixes, ['198.18.9.0/24'], 'the base is not modified');
   const stopped = composeDesired(base, [vm({ spec: s, power: 'stopped' })], ctx, false);
   t.same(stopped.spec.bgp, base.bgp);
@@ -141,4 +146,32 @@ t.test(
 t.test('a network removed from config is a problem', async (t) => {
   const r = composeDesired({}, [vm({ spec: spec({ nics: [{ network: 'gone' }] }) })], ctx, false);
   t.match(r.problems[0]!.reason, /network gone is no longer in the coordinator's vms\.networks/);
+});
+
+t.test('a base never contributes a VM domain or assignments', async (t) => {
+  const base: JsonObject = {
+    domains: [
+      { name: 'expert', uuid: U2 },
+      { name: 'web-1', uuid: U1, memoryMiB: 99 }, // this host's VM, stale copy
+      { name: 'elsewhere', uuid: '3f2504e0-4f89-41d3-9a0c-0305e82c3309' }, // a VM on another host
+      { name: 'renamed', uuid: U1.toUpperCase() },
+    ],
+    assignments: { [U2]: { name: 'expert', token: 1, policy: 'keep' } },
+  };
+  const owner = (k: { name?: string; uuid?: string }) =>
+    k.name === 'elsewhere' ? 'elsewhere' : undefined;
+  const out = composeDesired(base, [vm()], ctx, false, owner).spec;
+  t.same(
+    (out.domains as { name: string }[]).map((d) => d.name),
+    ['expert', 'web-1'],
+  );
+  t.equal((out.domains as { memoryMiB: number }[])[1]!.memoryMiB, 512, "the service's entry");
+  t.same(Object.keys(out.assignments as object), [U1]);
+  const idle = composeDesired(base, [], ctx, false, owner).spec;
+  t.notOk('assignments' in idle, 'base assignments dropped on an unmanaged host too');
+  t.same(
+    (idle.domains as { name: string }[]).map((d) => d.name),
+    ['expert', 'web-1', 'renamed'],
+    'only VMs the lookup knows are dropped when the host has none',
+  );
 });

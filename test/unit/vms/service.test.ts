@@ -25,6 +25,13 @@ const code = async (p: Promise<unknown> | (() => unknown)): Promise<string> => {
 };
 
 const status = (sim: Sim, name: string) => sim.svc.get(name).status;
+/** The host is down and its session gone: what a relocation rests on. */
+const downAndGone = (sim: Sim, host: string) => {
+  sim.cluster.states.set(host, 'down');
+  sim.cluster.sessions.delete(host);
+};
+const domainNames = (sim: Sim, host: string) =>
+  ((sim.store.getDesired(host)?.spec.domains ?? []) as JsonObject[]).map((d) => d.name);
 const settle = async (sim: Sim, name: string, want: string) =>
   until(`${name} ${want} (is ${sim.svc.list().find((v) => v.name === name)?.status})`, () =>
     sim.svc.list().some((v) => v.name === name && v.status === want),
@@ -262,6 +269,7 @@ t.test('relocate (evacuation): new host, new token, old host drops it', async (t
   const { vm } = await sim.svc.create(shared('e-1', { onHostFailure: 'restart-after-fence' }));
   sim.svc.cordon('h2', false);
   t.equal(sim.svc.vmsOnHost('h1').length, 1);
+  downAndGone(sim, 'h1');
   const r = await sim.svc.relocate('e-1', { excludeHosts: ['h1'], reason: 'h1 fenced' });
   t.same(r.ok, true);
   t.equal(r.hostId, 'h2');
@@ -373,3 +381,136 @@ t.test('concurrent creates of one name: exactly one wins', async (t) => {
   );
   t.equal((sim.store.db.prepare('SELECT COUNT(*) AS n FROM claims').get() as { n: number }).n, 1);
 });
+
+t.test(
+  'relocate re-checks, in the claim transaction, that the old host is down and gone',
+  async (t) => {
+    const sim = await startSim(['h1', 'h2']);
+    t.teardown(() => sim.close());
+    sim.svc.cordon('h2', true);
+    const { vm } = await sim.svc.create(shared('r-1', { onHostFailure: 'restart-after-fence' }));
+    sim.svc.cordon('h2', false);
+    const live = await sim.svc.relocate('r-1', { excludeHosts: ['h1'], reason: 'h1 fenced' });
+    t.equal(live.ok, false, 'the host is ready and connected');
+    t.match(live.message, /not relocating VM r-1: its host h1 is ready and connected/);
+    sim.cluster.states.set('h1', 'down');
+    const connected = await sim.svc.relocate('r-1', { excludeHosts: ['h1'], reason: 'h1 fenced' });
+    t.equal(connected.ok, false, 'down but its session is still there');
+    t.match(connected.message, /h1 is down and connected/);
+    const after = sim.svc.get('r-1');
+    t.equal(after.hostId, 'h1', 'nothing moved');
+    t.equal(after.fenceToken, vm.fenceToken, 'no token spent');
+    t.same(domainNames(sim, 'h2'), []);
+    t.equal(
+      (
+        sim.store.db.prepare("SELECT host_id AS h FROM claims WHERE vm_name = 'r-1'").get() as {
+          h: string;
+        }
+      ).h,
+      'h1',
+      'the claim was rolled back',
+    );
+    sim.cluster.sessions.delete('h1');
+    const ok = await sim.svc.relocate('r-1', { excludeHosts: ['h1'], reason: 'h1 fenced' });
+    t.equal(ok.ok, true);
+    t.equal(ok.hostId, 'h2');
+  },
+);
+
+t.test('a composed document set back as the base keeps no VM domain or assignment', async (t) => {
+  const sim = await startSim(['h1', 'h2']);
+  t.teardown(() => sim.close());
+  sim.svc.cordon('h2', true);
+  const { vm } = await sim.svc.create(shared('x-1', { onHostFailure: 'restart-after-fence' }));
+  sim.svc.cordon('h2', false);
+  // `plinth host desired h1 show > f; edit f; plinth host desired h1 set f`
+  const shown = sim.store.getDesired('h1')!.spec;
+  const expert = { name: 'expert', uuid: '3f2504e0-4f89-41d3-9a0c-0305e82c33ff' };
+  const edited = {
+    ...shown,
+    widgets: ['w'],
+    domains: [...(shown.domains as JsonObject[]), expert],
+  };
+  const set = sim.svc.setBaseDesired('h1', edited);
+  t.same(set.spec.widgets, ['w']);
+  t.same(
+    (set.spec.domains as JsonObject[]).map((d) => d.name),
+    ['expert', 'x-1'],
+    'the VM once, from the service',
+  );
+  const base = sim.svc.getBaseDesired('h1');
+  t.same(base.widgets, ['w']);
+  t.same(base.domains, [expert], 'the base alone: no VM domain');
+  t.notOk('assignments' in base);
+  downAndGone(sim, 'h1');
+  const r = await sim.svc.relocate('x-1', { excludeHosts: ['h1'], reason: 'h1 fenced' });
+  t.equal(r.ok, true);
+  t.same(domainNames(sim, 'h1'), ['expert'], 'the old host no longer has the VM');
+  t.same(sim.store.getDesired('h1')!.spec.assignments, {});
+  t.same(domainNames(sim, 'h2'), ['x-1']);
+
+  // An entry that is not the service's own is refused, naming the VM.
+  const entry = (sim.store.getDesired('h2')!.spec.domains as JsonObject[])[0]!;
+  t.equal(
+    await code(() => sim.svc.setBaseDesired('h2', { domains: [{ ...entry, memoryMiB: 4096 }] })),
+    ErrorCodes.CONFLICT,
+    'an edited VM entry',
+  );
+  t.match(
+    await Promise.resolve()
+      .then(() => sim.svc.setBaseDesired('h1', { domains: [{ name: 'x-1', uuid: expert.uuid }] }))
+      .catch((e: Error) => e.message),
+    /VM x-1, which is managed by the VM service; .*plinth vm show\|stop\|start\|delete x-1/,
+    'another domain under a VM name (on a host the VM is not on)',
+  );
+  t.equal(
+    await code(() => sim.svc.setBaseDesired('h1', { domains: [{ name: 'other', uuid: vm.uuid }] })),
+    ErrorCodes.CONFLICT,
+    "a VM's uuid under another name",
+  );
+  t.same(domainNames(sim, 'h1'), ['expert'], 'refusals change nothing');
+});
+
+t.test('an outside document with a VM domain is adopted without it', async (t) => {
+  const sim = await startSim(['h1', 'h2']);
+  t.teardown(() => sim.close());
+  sim.svc.cordon('h2', true);
+  const { vm } = await sim.svc.create(shared('y-1'));
+  sim.svc.cordon('h2', false);
+  const dom = (sim.store.getDesired('h1')!.spec.domains as JsonObject[])[0]!;
+  // Written around the service: no `assignments`, the VM's domain copied in.
+  const { generation } = sim.store.setDesired('h1', { widgets: ['z'], domains: [dom] });
+  sim.cluster.emit('changed', 'h1', 'desired');
+  await until('recomposed', () => sim.store.getDesired('h1')!.generation > generation);
+  t.same(domainNames(sim, 'h1'), ['y-1'], 'once');
+  downAndGone(sim, 'h1');
+  t.equal((await sim.svc.relocate('y-1', { excludeHosts: ['h1'], reason: 'x' })).ok, true);
+  t.same(domainNames(sim, 'h1'), [], 'gone from the old host with the move');
+  t.equal(sim.svc.get('y-1').uuid, vm.uuid);
+});
+
+t.test(
+  'apply: the plan is checked inside the claim transaction; a refused token stays',
+  async (t) => {
+    const sim = await startSim(['h1', 'h2']);
+    t.teardown(() => sim.close());
+    const plan = sim.svc.plan(web('p-1'));
+    // Committed in the same engine batch, just before the apply's placement.
+    const other = sim.svc.create(web('p-0'));
+    const applied = code(sim.svc.apply(plan.token));
+    await other;
+    t.equal(await applied, ErrorCodes.CONFLICT, 'the cluster changed after the pre-check');
+    t.same(
+      sim.svc.list().map((v) => v.name),
+      ['p-0'],
+    );
+    t.equal(
+      await code(sim.svc.apply(plan.token)),
+      ErrorCodes.CONFLICT,
+      'the token was not used up by the refusal',
+    );
+    const fresh = sim.svc.plan(web('p-1'));
+    await sim.svc.apply(fresh.token);
+    t.equal(await code(sim.svc.apply(fresh.token)), ErrorCodes.NOT_FOUND, 'used up by the create');
+  },
+);

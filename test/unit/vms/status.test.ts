@@ -136,8 +136,23 @@ t.test('moves and deletes wait for evidence', async (t) => {
   t.notOk(stoppedThere(stop, ev(4, [ok], 'shutoff')), 'not acked');
   t.notOk(stoppedThere(stop, ev(5, [ok], 'running')));
   t.ok(stoppedThere(stop, ev(5, [ok], 'shutoff')));
-  t.ok(stoppedThere(stop, ev(5, [ok])));
+  t.notOk(stoppedThere(stop, ev(5, [ok], 'crashed')), 'crashed may still hold QEMU');
   t.notOk(goneThere(5, ev(4, [])), 'not acked');
   t.notOk(goneThere(5, ev(5, [], 'shutoff')), 'still defined');
   t.ok(goneThere(5, ev(5, [])));
+});
+
+t.test('a move needs positive evidence that the old copy is stopped', async (t) => {
+  const healthy = (e: HostEvidence): HostEvidence => ({ ...e, driverHealthy: true });
+  const cases: [string, HostEvidence, boolean][] = [
+    ['observed shutoff', ev(5, [ok], 'shutoff'), true],
+    ['observed shutoff, even after a failed apply', ev(5, [bad], 'shutoff'), true],
+    ['not reported, driver health unknown', ev(5, [ok]), false],
+    ['not reported, driver unhealthy', { ...ev(5, [ok]), driverHealthy: false }, false],
+    ['not reported, healthy driver, no result for the domain', healthy(ev(5, [])), false],
+    ['not reported, healthy driver, apply failed', healthy(ev(5, [bad])), false],
+    ['not reported, healthy driver, apply ok', healthy(ev(5, [ok])), true],
+    ['healthy and ok but not acked', healthy(ev(4, [ok])), false],
+  ];
+  for (const [name, e, want] of cases) t.equal(stoppedThere(stop, e), want, name);
 });
