@@ -13,6 +13,8 @@ import type { BmcRow, CoordinatorStore, HostRow, StoredEvent } from '../store/st
 import { trustOf, type FencingService } from '../fencing/service.js';
 import { toServiceError } from './status.js';
 import { createVmAdmin } from './vm-admin.js';
+import { createEvacuationAdmin } from './evacuation-admin.js';
+import type { EvacuationController } from '../evacuation/controller.js';
 import type { VmServiceHandle } from '../vms/service.js';
 import { eventToWire, parseJsonField } from './wire.js';
 
@@ -23,6 +25,8 @@ export interface AdminDeps {
   fencing: FencingService;
   /** The VM service; SetDesired then sets the host's base document and VMs are composed over it. */
   vms?: VmServiceHandle;
+  /** Host-loss evacuation: its status, brake and confirm-off RPCs; fence state for force delete. */
+  evacuation?: EvacuationController;
 }
 
 const MAX_COMMAND_TIMEOUT_MS = 3_600_000;
@@ -131,6 +135,7 @@ export function createAdmin(deps: AdminDeps): AdminHandlers {
 
   return {
     ...createVmAdmin(deps),
+    ...createEvacuationAdmin(deps),
     ListHosts: unary(log, 'ListHosts', (req) => {
       const want = Object.entries(req.labels ?? {});
       return {

@@ -2,6 +2,7 @@ import type { PeerCertificate } from 'node:tls';
 import type * as grpc from '@grpc/grpc-js';
 import { ErrorCodes, PlinthError, isPlinthError } from '../../lib/errors.js';
 import type { Log } from '../../lib/log.js';
+import type { HostState } from '../../lib/model.js';
 import { assertName } from '../../lib/names.js';
 import { peerIdentity } from '../../lib/tls.js';
 import type { AdminHandlers } from '../../proto/gen/plinth/v1/Admin.js';
@@ -9,6 +10,7 @@ import type { DrainUpdate__Input } from '../../proto/gen/plinth/v1/DrainUpdate.j
 import type { Vm__Input } from '../../proto/gen/plinth/v1/Vm.js';
 import type { VmPlacementResponse__Input } from '../../proto/gen/plinth/v1/VmPlacementResponse.js';
 import type { Placement } from '../scheduler/types.js';
+import type { ForceDeleteResult, ForceGate } from '../vms/force.js';
 import type { DrainProgress, DrainResult, VmRecord, VmService, VmStatus } from '../vms/types.js';
 import { toServiceError } from './status.js';
 
@@ -19,7 +21,13 @@ import { toServiceError } from './status.js';
  */
 export interface VmAdminDeps {
   /** Absent when the coordinator runs without the VM service: every call says so. */
-  vms?: VmService;
+  vms?: VmService & {
+    forceDelete?(name: string, gate: ForceGate, who: string): Promise<ForceDeleteResult>;
+  };
+  /** Host liveness, shown beside a VM's status: `running` on a down host is not running. */
+  cluster?: { state(hostId: string): HostState };
+  /** Who confirmed a down host powered off (the evacuation controller); for `delete --force`. */
+  evacuation?: { fencedBy(hostId: string): string | undefined };
   log: Log;
   now?: () => number;
   /** Per-host verdicts sent in one answer; the filter summary always covers every host. */
@@ -79,7 +87,7 @@ export function requireAdmin(call: {
   return id.name;
 }
 
-function unary<Req, Res>(
+export function unary<Req, Res>(
   log: Log,
   name: string,
   fn: (req: Req, who: string) => Res | Promise<Res>,
@@ -99,8 +107,9 @@ function unary<Req, Res>(
   };
 }
 
-export function vmToWire(r: VmRecord): Vm__Input {
+export function vmToWire(r: VmRecord, hostState?: (hostId: string) => HostState): Vm__Input {
   return {
+    hostState: r.hostId && hostState ? hostState(r.hostId) : '',
     name: r.name,
     uuid: r.uuid,
     status: r.status,
@@ -261,7 +270,9 @@ export function createVmAdmin(deps: VmAdminDeps): VmAdminHandlers {
   const { log } = deps;
   const now = deps.now ?? Date.now;
   const max = deps.maxPlacementHosts ?? DEFAULT_MAX_PLACEMENT_HOSTS;
-  const need = (): VmService => {
+  const liveness = deps.cluster ? (h: string) => deps.cluster!.state(h) : undefined;
+  const wire = (r: VmRecord) => vmToWire(r, liveness);
+  const need = (): NonNullable<VmAdminDeps['vms']> => {
     if (!deps.vms)
       throw new PlinthError(
         ErrorCodes.UNAVAILABLE,
@@ -325,12 +336,12 @@ export function createVmAdmin(deps: VmAdminDeps): VmAdminHandlers {
           bad(`VM status ${JSON.stringify(req.status)}: one of ${VM_STATUSES.join(', ')}`);
         filter.status = req.status as VmStatus;
       }
-      return { vms: vms.list(filter).map(vmToWire) };
+      return { vms: vms.list(filter).map(wire) };
     }),
     GetVm: unary(log, 'GetVm', (req) => {
       const r = need().get(vmName(req.name));
       return {
-        vm: vmToWire(r),
+        vm: wire(r),
         history: (r.history ?? []).map((h) => ({
           atMs: h.atMs,
           status: h.status,
@@ -342,19 +353,35 @@ export function createVmAdmin(deps: VmAdminDeps): VmAdminHandlers {
     StartVm: unary(log, 'StartVm', async (req, who) => {
       const vms = need();
       log.info({ rpc: 'StartVm', who, vm: req.name }, 'start VM');
-      return vmToWire(await vms.start(vmName(req.name)));
+      return wire(await vms.start(vmName(req.name)));
     }),
     StopVm: unary(log, 'StopVm', async (req, who) => {
       const vms = need();
       log.info({ rpc: 'StopVm', who, vm: req.name }, 'stop VM');
-      return vmToWire(await vms.stop(vmName(req.name)));
+      return wire(await vms.stop(vmName(req.name)));
     }),
     DeleteVm: unary(log, 'DeleteVm', async (req, who) => {
       const vms = need();
       const name = vmName(req.name);
+      if (req.force) {
+        if (!vms.forceDelete || !deps.cluster)
+          throw new PlinthError(
+            ErrorCodes.UNAVAILABLE,
+            'this coordinator cannot force-delete VMs (no liveness or evacuation state wired)',
+          );
+        const cluster = deps.cluster;
+        const fenced = deps.evacuation;
+        log.warn({ rpc: 'DeleteVm', who, vm: name, force: true }, 'force-delete VM');
+        const r = await vms.forceDelete(
+          name,
+          { hostState: (h) => cluster.state(h), fencedBy: (h) => fenced?.fencedBy(h) },
+          who,
+        );
+        return { name, message: r.message };
+      }
       log.info({ rpc: 'DeleteVm', who, vm: name }, 'delete VM');
       await vms.delete(name);
-      return { name };
+      return { name, message: '' };
     }),
     CordonHost: unary(log, 'CordonHost', (req, who) => {
       const vms = need();

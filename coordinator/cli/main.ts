@@ -10,6 +10,7 @@ import { runAgent, runCoordinator } from './daemons.js';
 import { up } from './up.js';
 import { registerOperatorCommands } from './operator.js';
 import { registerVmCommands } from './vm-commands.js';
+import { registerEvacuationCommands } from './evacuation-commands.js';
 import { registerLabCommands } from '../../lab/cli.js';
 
 function buildProgram(out: { code: number }): Command {
@@ -176,6 +177,7 @@ function buildProgram(out: { code: number }): Command {
   registerOperatorCommands(program, out);
   // After the operator commands: it adds cordon, drain and maintenance to their `host`.
   registerVmCommands(program, out);
+  registerEvacuationCommands(program);
   registerLabCommands(program, out);
   return program;
 }

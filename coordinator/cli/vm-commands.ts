@@ -376,20 +376,43 @@ export function registerVmCommands(program: Command, out: Out, io: CliIo = proce
       'how long to wait for the host to confirm the domain is gone',
       DEFAULT_WAIT,
     )
+    .option(
+      '--force',
+      'forget a VM whose host is down and confirmed off (or that has no host): claim and record go without the host',
+    )
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
-      "\nThe coordinator answers once the VM's host confirms the domain is gone (or its own\ndeadline passes: the VM then stays 'deleting' until the host confirms).\n",
+      "\nThe coordinator answers once the VM's host confirms the domain is gone (or its own\ndeadline passes: the VM then stays 'deleting' until the host confirms).\n\n--force is for a VM stuck 'deleting' (or otherwise stranded) on a dead host: it is\nrefused unless the host is down AND fenced (plinth fence HOST --yes, or\nplinth host confirm-off HOST --yes), or the VM has no host.\n",
     )
     .action(
       async (
         name: string,
-        o: { wait?: boolean; timeout: string; json?: boolean },
+        o: { wait?: boolean; timeout: string; json?: boolean; force?: boolean },
         cmd: Command,
       ) => {
         const vmName = vmNameArg(name);
         const timeoutMs = parseDuration(o.timeout, '--timeout');
         await withClient(cmd, async (c) => {
+          if (o.force) {
+            const r = await vmCall(
+              c.client,
+              c.target,
+              'DeleteVm',
+              { name: vmName, force: true },
+              VM_RPC_TIMEOUT_MS,
+            );
+            io.out(
+              o.json
+                ? JSON.stringify(
+                    { name: vmName, deleted: true, forced: true, message: r.message },
+                    null,
+                    2,
+                  ) + '\n'
+                : `${vmName}: deleted (forced): ${r.message}\n`,
+            );
+            return;
+          }
           await vmCall(c.client, c.target, 'DeleteVm', { name: vmName }, timeoutMs);
           if (o.wait) await waitForVm(c, io, out, vmName, 'gone', timeoutMs, true);
           if (o.json)

@@ -43,10 +43,19 @@ export function memoryText(mib: number): string {
   return bytes(mib * MIB);
 }
 
+/**
+ * The status as the coordinator last saw it, with the host's liveness beside it
+ * when the host is not ready: `running` on a down host only means "was running".
+ */
+export function statusText(v: Pick<Vm, 'status' | 'hostState'>): string {
+  const h = v.hostState;
+  return h && h !== 'ready' ? `${v.status} (host ${h})` : v.status;
+}
+
 export function vmTable(vms: Vm[], nowMs: number): string {
   const rows = vms.map((v) => [
     v.name,
-    v.status,
+    statusText(v),
     v.hostId || '-',
     v.power || '-',
     String(v.vcpus),
@@ -100,9 +109,9 @@ export function vmShow(vm: Vm, history: VmHistoryEntry[]): string {
       `${n.network}${n.mac ? ` mac ${n.mac}` : ''}${n.announce ? `, announces ${n.announce}` : ''}`,
   );
   const lines = [
-    `vm:          ${vm.name}  (${vm.status}${vm.reason ? `: ${vm.reason}` : ''})`,
+    `vm:          ${vm.name}  (${statusText(vm)}${vm.reason ? `: ${vm.reason}` : ''})`,
     `uuid:        ${vm.uuid || '-'}`,
-    `host:        ${vm.hostId || '(not placed)'}${vm.hostId ? `  (fence token ${vm.fenceToken})` : ''}`,
+    `host:        ${vm.hostId || '(not placed)'}${vm.hostId ? `  (${vm.hostState ? `${vm.hostState}, ` : ''}fence token ${vm.fenceToken})` : ''}`,
     `power:       ${vm.power || '-'}`,
     `flags:       ${vm.flags.join(', ') || '-'}`,
     `size:        ${vm.vcpus} vCPUs, ${memoryText(Number(vm.memoryMib))}`,

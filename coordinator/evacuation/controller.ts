@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { ErrorCodes, isPlinthError } from '../../lib/errors.js';
+import { ErrorCodes, isPlinthError, PlinthError } from '../../lib/errors.js';
 import type { JsonObject } from '../../lib/json.js';
 import type { Log } from '../../lib/log.js';
 import type { HostEvent, HostState } from '../../lib/model.js';
@@ -40,7 +40,18 @@ export interface EvacuationDeps {
   now: () => number;
   /** The Cluster's liveness startupGraceMs: no action before it has passed. */
   startupGraceMs: number;
+  /** How old a BMC fence confirmation may be when a relocation starts (FENCE_FRESH_MS). */
+  fenceFreshMs?: number;
 }
+
+/**
+ * A BMC power-off confirmation older than this is re-checked (ensure-off again,
+ * already-off counts) before a relocation starts: while the brake, the rate limit
+ * or a relocation retry held the VM back, someone may have powered the host on.
+ * An operator's confirm-off has no read-back to repeat: it holds until the host
+ * comes back (the episode ends) or is replaced by a BMC result.
+ */
+export const FENCE_FRESH_MS = 60_000;
 
 interface HostTrack {
   fence: FenceState;
@@ -50,6 +61,8 @@ interface HostTrack {
   resumed?: boolean;
   /** vm -> the reason last reported, so a waiting VM is reported once, not every tick. */
   reported: Map<string, WaitReason>;
+  /** The fence is an operator's confirm-off: it does not go stale. */
+  manual?: boolean;
 }
 
 export interface EvacuationStatus {
@@ -61,12 +74,17 @@ export interface EvacuationStatus {
     hostId: string;
     state: HostState;
     fence: FenceState;
+    /** ok by an operator's confirm-off, not a BMC read-back. */
+    manualFence: boolean;
+    /** Monotonic age of the fence result, ms (0 while none). */
+    fenceAgeMs: number;
     relocated: HostProgress['relocated'];
     waiting: { vm: string; reason: WaitReason; message: string }[];
   }[];
 }
 
 const WHO = 'evacuation';
+const SECOND = 1000;
 
 /**
  * The shell around decide(): listens to liveness, fences through the fencing
@@ -113,6 +131,11 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
   };
 
   const inGrace = () => d.mono() - d.cluster.startedMono < d.startupGraceMs;
+  const freshMs = d.fenceFreshMs ?? FENCE_FRESH_MS;
+
+  /** A BMC confirmation too old to start a VM elsewhere on: fence again first. */
+  const stale = (h: HostTrack) =>
+    h.fence.phase === 'ok' && !h.manual && d.mono() - h.fence.atMs > freshMs;
 
   const track = (hostId: string): HostTrack => {
     let h = hosts.get(hostId);
@@ -214,6 +237,7 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
       alreadyOff: e.data?.alreadyOff === true,
       by: 'operator',
     };
+    h.manual = false;
     kick();
   }
 
@@ -247,6 +271,7 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
 
   async function fenceNow(hostId: string, h: HostTrack) {
     h.fence = { phase: 'running' };
+    h.manual = false;
     let outcome: FenceOutcome;
     try {
       outcome = await d.fencing.fenceHost(hostId, WHO);
@@ -399,6 +424,18 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
           );
         }
         h.resumed = false;
+        if (stale(h) && r.actions.some((a) => a.kind === 'relocate')) {
+          const age = Math.round((d.mono() - (h.fence as { atMs: number }).atMs) / SECOND);
+          emit(
+            hostId,
+            'evacuation.fence.refresh',
+            'info',
+            `${hostId}'s power-off was confirmed ${age} s ago (over ${Math.round(freshMs / SECOND)} s): checking it again before ${r.actions.filter((a) => a.kind === 'relocate').length} VM(s) start elsewhere`,
+            { data: { ageMs: age * SECOND } },
+          );
+          await fenceNow(hostId, h);
+          continue;
+        }
         reportWaiting(hostId, h, r);
         runFlags(r);
         for (const a of r.actions)
@@ -516,10 +553,22 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
      * the power cords are out). Recorded as an event; then treated as fenced.
      */
     confirmFenced(hostId: string, who: string) {
-      const h = hosts.get(hostId);
-      if (!h || d.cluster.state(hostId) !== 'down')
-        throw new Error(`host ${hostId} is not down: there is nothing to confirm`);
+      const state = d.cluster.state(hostId);
+      if (state !== 'down')
+        throw new PlinthError(
+          ErrorCodes.CONFLICT,
+          `host ${hostId} is ${state}, not down: there is nothing to confirm (a confirm-off is accepted only once liveness has marked the host down)`,
+          { hostId, state },
+        );
+      const h = track(hostId);
+      if (h.fence.phase === 'running')
+        throw new PlinthError(
+          ErrorCodes.CONFLICT,
+          `a fence of ${hostId} through its BMC is running: wait for its result (plinth evacuation status), then confirm if it failed`,
+          { hostId },
+        );
       h.fence = { phase: 'ok', atMs: d.mono(), alreadyOff: true, by: who };
+      h.manual = true;
       emit(
         hostId,
         'evacuation.fence.ok',
@@ -528,6 +577,17 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
         { data: { manual: true, by: who } },
       );
       kick();
+      return { hostId, by: who };
+    },
+
+    /**
+     * Who confirmed the host powered off in its current down episode (the BMC
+     * fence, an operator's fence or confirm-off), or undefined when nobody has.
+     */
+    fencedBy(hostId: string): string | undefined {
+      const h = hosts.get(hostId);
+      if (!h || h.fence.phase !== 'ok' || d.cluster.state(hostId) !== 'down') return undefined;
+      return h.manual ? `${h.fence.by} (confirm-off)` : h.fence.by;
     },
 
     /** Cheap, for metrics: no VM lookups. */
@@ -561,6 +621,8 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
             hostId,
             state: d.cluster.state(hostId),
             fence: h.fence,
+            manualFence: h.fence.phase === 'ok' && h.manual === true,
+            fenceAgeMs: 'atMs' in h.fence ? Math.max(0, nowMs - h.fence.atMs) : 0,
             relocated: h.progress?.relocated ?? [],
             waiting: r.waiting,
           };

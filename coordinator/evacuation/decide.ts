@@ -88,9 +88,10 @@ export interface Decision {
 
 /** What the operator should do when a fence failed, by error code. */
 export function fenceAdvice(hostId: string, code: string): string {
-  const confirm = `or, once you have made sure ${hostId} is powered off, run \`plinth fence ${hostId} --yes\``;
+  // `plinth fence` goes through the same BMC that just failed; confirm-off does not.
+  const confirm = `or, once you have made sure by other means that ${hostId} is powered off (power cords out), run \`plinth host confirm-off ${hostId} --yes\``;
   if (code === ErrorCodes.BMC_AUTH)
-    return `the BMC refused the credentials (not retried automatically: retries can lock the account); fix them with \`plinth host bmc set ${hostId} ...\`, then run \`plinth fence ${hostId} --yes\``;
+    return `the BMC refused the credentials (not retried automatically: retries can lock the account); fix them with \`plinth host bmc set ${hostId} ...\`, then run \`plinth fence ${hostId} --yes\`; ${confirm}`;
   if (code === ErrorCodes.NOT_FOUND)
     return `configure its BMC with \`plinth host bmc set ${hostId} --ipmi HOST[:PORT] --user U --password-file F\` (retried automatically), ${confirm}`;
   return `check the BMC's network and power (\`plinth host power ${hostId} status\`); it is retried automatically, ${confirm}`;

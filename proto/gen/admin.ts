@@ -11,6 +11,7 @@ import type { BmcInfo__Input as _plinth_v1_BmcInfo__Input, BmcInfo as _plinth_v1
 import type { Command__Input as _plinth_v1_Command__Input, Command as _plinth_v1_Command } from './plinth/v1/Command.js';
 import type { CommandResult__Input as _plinth_v1_CommandResult__Input, CommandResult as _plinth_v1_CommandResult } from './plinth/v1/CommandResult.js';
 import type { Condition__Input as _plinth_v1_Condition__Input, Condition as _plinth_v1_Condition } from './plinth/v1/Condition.js';
+import type { ConfirmHostOffResponse__Input as _plinth_v1_ConfirmHostOffResponse__Input, ConfirmHostOffResponse as _plinth_v1_ConfirmHostOffResponse } from './plinth/v1/ConfirmHostOffResponse.js';
 import type { CoordinatorMessage__Input as _plinth_v1_CoordinatorMessage__Input, CoordinatorMessage as _plinth_v1_CoordinatorMessage } from './plinth/v1/CoordinatorMessage.js';
 import type { CordonHostRequest__Input as _plinth_v1_CordonHostRequest__Input, CordonHostRequest as _plinth_v1_CordonHostRequest } from './plinth/v1/CordonHostRequest.js';
 import type { CordonHostResponse__Input as _plinth_v1_CordonHostResponse__Input, CordonHostResponse as _plinth_v1_CordonHostResponse } from './plinth/v1/CordonHostResponse.js';
@@ -27,6 +28,13 @@ import type { DrainProgress__Input as _plinth_v1_DrainProgress__Input, DrainProg
 import type { DrainResult__Input as _plinth_v1_DrainResult__Input, DrainResult as _plinth_v1_DrainResult } from './plinth/v1/DrainResult.js';
 import type { DrainUpdate__Input as _plinth_v1_DrainUpdate__Input, DrainUpdate as _plinth_v1_DrainUpdate } from './plinth/v1/DrainUpdate.js';
 import type { DriverStatus__Input as _plinth_v1_DriverStatus__Input, DriverStatus as _plinth_v1_DriverStatus } from './plinth/v1/DriverStatus.js';
+import type { EvacuationBrakeRequest__Input as _plinth_v1_EvacuationBrakeRequest__Input, EvacuationBrakeRequest as _plinth_v1_EvacuationBrakeRequest } from './plinth/v1/EvacuationBrakeRequest.js';
+import type { EvacuationBrakeResponse__Input as _plinth_v1_EvacuationBrakeResponse__Input, EvacuationBrakeResponse as _plinth_v1_EvacuationBrakeResponse } from './plinth/v1/EvacuationBrakeResponse.js';
+import type { EvacuationHost__Input as _plinth_v1_EvacuationHost__Input, EvacuationHost as _plinth_v1_EvacuationHost } from './plinth/v1/EvacuationHost.js';
+import type { EvacuationRelocated__Input as _plinth_v1_EvacuationRelocated__Input, EvacuationRelocated as _plinth_v1_EvacuationRelocated } from './plinth/v1/EvacuationRelocated.js';
+import type { EvacuationStatusRequest__Input as _plinth_v1_EvacuationStatusRequest__Input, EvacuationStatusRequest as _plinth_v1_EvacuationStatusRequest } from './plinth/v1/EvacuationStatusRequest.js';
+import type { EvacuationStatusResponse__Input as _plinth_v1_EvacuationStatusResponse__Input, EvacuationStatusResponse as _plinth_v1_EvacuationStatusResponse } from './plinth/v1/EvacuationStatusResponse.js';
+import type { EvacuationVmWait__Input as _plinth_v1_EvacuationVmWait__Input, EvacuationVmWait as _plinth_v1_EvacuationVmWait } from './plinth/v1/EvacuationVmWait.js';
 import type { Event__Input as _plinth_v1_Event__Input, Event as _plinth_v1_Event } from './plinth/v1/Event.js';
 import type { FenceAttempt__Input as _plinth_v1_FenceAttempt__Input, FenceAttempt as _plinth_v1_FenceAttempt } from './plinth/v1/FenceAttempt.js';
 import type { FenceResponse__Input as _plinth_v1_FenceResponse__Input, FenceResponse as _plinth_v1_FenceResponse } from './plinth/v1/FenceResponse.js';
@@ -83,6 +91,7 @@ export interface ProtoGrpcType {
       Command: MessageTypeDefinition<_plinth_v1_Command__Input, _plinth_v1_Command>
       CommandResult: MessageTypeDefinition<_plinth_v1_CommandResult__Input, _plinth_v1_CommandResult>
       Condition: MessageTypeDefinition<_plinth_v1_Condition__Input, _plinth_v1_Condition>
+      ConfirmHostOffResponse: MessageTypeDefinition<_plinth_v1_ConfirmHostOffResponse__Input, _plinth_v1_ConfirmHostOffResponse>
       CoordinatorMessage: MessageTypeDefinition<_plinth_v1_CoordinatorMessage__Input, _plinth_v1_CoordinatorMessage>
       CordonHostRequest: MessageTypeDefinition<_plinth_v1_CordonHostRequest__Input, _plinth_v1_CordonHostRequest>
       CordonHostResponse: MessageTypeDefinition<_plinth_v1_CordonHostResponse__Input, _plinth_v1_CordonHostResponse>
@@ -99,6 +108,13 @@ export interface ProtoGrpcType {
       DrainResult: MessageTypeDefinition<_plinth_v1_DrainResult__Input, _plinth_v1_DrainResult>
       DrainUpdate: MessageTypeDefinition<_plinth_v1_DrainUpdate__Input, _plinth_v1_DrainUpdate>
       DriverStatus: MessageTypeDefinition<_plinth_v1_DriverStatus__Input, _plinth_v1_DriverStatus>
+      EvacuationBrakeRequest: MessageTypeDefinition<_plinth_v1_EvacuationBrakeRequest__Input, _plinth_v1_EvacuationBrakeRequest>
+      EvacuationBrakeResponse: MessageTypeDefinition<_plinth_v1_EvacuationBrakeResponse__Input, _plinth_v1_EvacuationBrakeResponse>
+      EvacuationHost: MessageTypeDefinition<_plinth_v1_EvacuationHost__Input, _plinth_v1_EvacuationHost>
+      EvacuationRelocated: MessageTypeDefinition<_plinth_v1_EvacuationRelocated__Input, _plinth_v1_EvacuationRelocated>
+      EvacuationStatusRequest: MessageTypeDefinition<_plinth_v1_EvacuationStatusRequest__Input, _plinth_v1_EvacuationStatusRequest>
+      EvacuationStatusResponse: MessageTypeDefinition<_plinth_v1_EvacuationStatusResponse__Input, _plinth_v1_EvacuationStatusResponse>
+      EvacuationVmWait: MessageTypeDefinition<_plinth_v1_EvacuationVmWait__Input, _plinth_v1_EvacuationVmWait>
       Event: MessageTypeDefinition<_plinth_v1_Event__Input, _plinth_v1_Event>
       FenceAttempt: MessageTypeDefinition<_plinth_v1_FenceAttempt__Input, _plinth_v1_FenceAttempt>
       FenceResponse: MessageTypeDefinition<_plinth_v1_FenceResponse__Input, _plinth_v1_FenceResponse>

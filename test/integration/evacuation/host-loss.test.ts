@@ -91,7 +91,7 @@ else {
       .find((e) => e.type === 'evacuation.fence.failed')!;
     t.equal(ev.severity, 'critical');
     t.match(ev.message, /PLINTH_E_(BMC_UNAVAILABLE|FENCE_FAILED)/, 'the error code');
-    t.match(ev.message, 'plinth fence h1 --yes', 'what to do');
+    t.match(ev.message, 'plinth host confirm-off h1 --yes', 'what to do: not the same BMC again');
     const flag = c.dir.calls.find((x) => x.op === 'flag')!;
     t.match(flag.arg, 'fence-failed: fencing h1 failed');
   });

@@ -5,6 +5,7 @@ import { silentLog } from '../../../lib/log.js';
 import { loadProto, serverOptions } from '../../../lib/proto.js';
 import { loadTls, serverCredentials } from '../../../lib/tls.js';
 import { createVmAdmin } from '../../../coordinator/api/vm-admin.js';
+import { registerEvacuationCommands } from '../../../coordinator/cli/evacuation-commands.js';
 import { registerOperatorCommands } from '../../../coordinator/cli/operator.js';
 import { registerVmCommands, type CliIo } from '../../../coordinator/cli/vm-commands.js';
 import type { VmService } from '../../../coordinator/vms/types.js';
@@ -76,6 +77,7 @@ export async function runVmCli(
   });
   registerOperatorCommands(program, out);
   registerVmCommands(program, out, io);
+  registerEvacuationCommands(program, io);
   for (const c of allCommands(program))
     c.exitOverride().configureOutput({
       writeOut: (s) => void (stdout += s),

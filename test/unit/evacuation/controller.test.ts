@@ -134,7 +134,8 @@ t.test('fence fails: VMs stay, flagged, event says what failed; retried; then mo
   const ev = cluster.published.find((e) => e.type === 'evacuation.fence.failed')!;
   t.equal(ev.severity, 'critical');
   t.match(ev.message, 'PLINTH_E_BMC_UNAVAILABLE');
-  t.match(ev.message, 'plinth fence h1 --yes');
+  t.match(ev.message, 'plinth host confirm-off h1 --yes');
+  t.notMatch(ev.message, 'plinth fence h1', 'not the same unreachable BMC again');
   ctl.tick();
   await settle();
   t.equal(fences.length, 1, 'not retried before fenceRetrySeconds');

@@ -236,7 +236,8 @@ t.test(
     t.ok(flag && flag.kind === 'flag');
     if (flag?.kind !== 'flag') return;
     t.match(flag.message, 'PLINTH_E_BMC_UNAVAILABLE: no answer');
-    t.match(flag.message, 'plinth fence h1 --yes');
+    t.match(flag.message, 'plinth host confirm-off h1 --yes');
+    t.notMatch(flag.message, 'plinth fence h1', 'an unreachable BMC is not the way out');
     const auth = decide({
       ...base,
       fence: { ...FAILED, code: 'PLINTH_E_BMC_AUTH' },

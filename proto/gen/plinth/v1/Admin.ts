@@ -5,6 +5,7 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyPlanRequest__Input as _plinth_v1_ApplyPlanRequest__Input, ApplyPlanRequest as _plinth_v1_ApplyPlanRequest } from '../../plinth/v1/ApplyPlanRequest.js';
 import type { BmcInfo__Input as _plinth_v1_BmcInfo__Input, BmcInfo as _plinth_v1_BmcInfo } from '../../plinth/v1/BmcInfo.js';
 import type { CommandResult__Input as _plinth_v1_CommandResult__Input, CommandResult as _plinth_v1_CommandResult } from '../../plinth/v1/CommandResult.js';
+import type { ConfirmHostOffResponse__Input as _plinth_v1_ConfirmHostOffResponse__Input, ConfirmHostOffResponse as _plinth_v1_ConfirmHostOffResponse } from '../../plinth/v1/ConfirmHostOffResponse.js';
 import type { CordonHostRequest__Input as _plinth_v1_CordonHostRequest__Input, CordonHostRequest as _plinth_v1_CordonHostRequest } from '../../plinth/v1/CordonHostRequest.js';
 import type { CordonHostResponse__Input as _plinth_v1_CordonHostResponse__Input, CordonHostResponse as _plinth_v1_CordonHostResponse } from '../../plinth/v1/CordonHostResponse.js';
 import type { CreateVmRequest__Input as _plinth_v1_CreateVmRequest__Input, CreateVmRequest as _plinth_v1_CreateVmRequest } from '../../plinth/v1/CreateVmRequest.js';
@@ -12,6 +13,10 @@ import type { DeleteVmResponse__Input as _plinth_v1_DeleteVmResponse__Input, Del
 import type { DesiredState__Input as _plinth_v1_DesiredState__Input, DesiredState as _plinth_v1_DesiredState } from '../../plinth/v1/DesiredState.js';
 import type { DrainHostRequest__Input as _plinth_v1_DrainHostRequest__Input, DrainHostRequest as _plinth_v1_DrainHostRequest } from '../../plinth/v1/DrainHostRequest.js';
 import type { DrainUpdate__Input as _plinth_v1_DrainUpdate__Input, DrainUpdate as _plinth_v1_DrainUpdate } from '../../plinth/v1/DrainUpdate.js';
+import type { EvacuationBrakeRequest__Input as _plinth_v1_EvacuationBrakeRequest__Input, EvacuationBrakeRequest as _plinth_v1_EvacuationBrakeRequest } from '../../plinth/v1/EvacuationBrakeRequest.js';
+import type { EvacuationBrakeResponse__Input as _plinth_v1_EvacuationBrakeResponse__Input, EvacuationBrakeResponse as _plinth_v1_EvacuationBrakeResponse } from '../../plinth/v1/EvacuationBrakeResponse.js';
+import type { EvacuationStatusRequest__Input as _plinth_v1_EvacuationStatusRequest__Input, EvacuationStatusRequest as _plinth_v1_EvacuationStatusRequest } from '../../plinth/v1/EvacuationStatusRequest.js';
+import type { EvacuationStatusResponse__Input as _plinth_v1_EvacuationStatusResponse__Input, EvacuationStatusResponse as _plinth_v1_EvacuationStatusResponse } from '../../plinth/v1/EvacuationStatusResponse.js';
 import type { Event__Input as _plinth_v1_Event__Input, Event as _plinth_v1_Event } from '../../plinth/v1/Event.js';
 import type { FenceResponse__Input as _plinth_v1_FenceResponse__Input, FenceResponse as _plinth_v1_FenceResponse } from '../../plinth/v1/FenceResponse.js';
 import type { GetHostRequest__Input as _plinth_v1_GetHostRequest__Input, GetHostRequest as _plinth_v1_GetHostRequest } from '../../plinth/v1/GetHostRequest.js';
@@ -46,6 +51,15 @@ export interface AdminClient extends grpc.Client {
   applyPlan(argument: _plinth_v1_ApplyPlanRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_VmPlacementResponse>): grpc.ClientUnaryCall;
   applyPlan(argument: _plinth_v1_ApplyPlanRequest__Input, callback: grpc.requestCallback<_plinth_v1_VmPlacementResponse>): grpc.ClientUnaryCall;
   
+  ConfirmHostOff(argument: _plinth_v1_GetHostRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  ConfirmHostOff(argument: _plinth_v1_GetHostRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  ConfirmHostOff(argument: _plinth_v1_GetHostRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  ConfirmHostOff(argument: _plinth_v1_GetHostRequest__Input, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  confirmHostOff(argument: _plinth_v1_GetHostRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  confirmHostOff(argument: _plinth_v1_GetHostRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  confirmHostOff(argument: _plinth_v1_GetHostRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  confirmHostOff(argument: _plinth_v1_GetHostRequest__Input, callback: grpc.requestCallback<_plinth_v1_ConfirmHostOffResponse>): grpc.ClientUnaryCall;
+  
   CordonHost(argument: _plinth_v1_CordonHostRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_CordonHostResponse>): grpc.ClientUnaryCall;
   CordonHost(argument: _plinth_v1_CordonHostRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_CordonHostResponse>): grpc.ClientUnaryCall;
   CordonHost(argument: _plinth_v1_CordonHostRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_CordonHostResponse>): grpc.ClientUnaryCall;
@@ -77,6 +91,24 @@ export interface AdminClient extends grpc.Client {
   DrainHost(argument: _plinth_v1_DrainHostRequest__Input, options?: grpc.CallOptions): grpc.ClientReadableStream<_plinth_v1_DrainUpdate>;
   drainHost(argument: _plinth_v1_DrainHostRequest__Input, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_plinth_v1_DrainUpdate>;
   drainHost(argument: _plinth_v1_DrainHostRequest__Input, options?: grpc.CallOptions): grpc.ClientReadableStream<_plinth_v1_DrainUpdate>;
+  
+  EvacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  EvacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  EvacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  EvacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  evacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  evacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  evacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  evacuationBrake(argument: _plinth_v1_EvacuationBrakeRequest__Input, callback: grpc.requestCallback<_plinth_v1_EvacuationBrakeResponse>): grpc.ClientUnaryCall;
+  
+  EvacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  EvacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  EvacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  EvacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  evacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  evacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  evacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
+  evacuationStatus(argument: _plinth_v1_EvacuationStatusRequest__Input, callback: grpc.requestCallback<_plinth_v1_EvacuationStatusResponse>): grpc.ClientUnaryCall;
   
   Fence(argument: _plinth_v1_GetHostRequest__Input, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_plinth_v1_FenceResponse>): grpc.ClientUnaryCall;
   Fence(argument: _plinth_v1_GetHostRequest__Input, metadata: grpc.Metadata, callback: grpc.requestCallback<_plinth_v1_FenceResponse>): grpc.ClientUnaryCall;
@@ -237,6 +269,8 @@ export interface AdminClient extends grpc.Client {
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   ApplyPlan: grpc.handleUnaryCall<_plinth_v1_ApplyPlanRequest, _plinth_v1_VmPlacementResponse__Input>;
   
+  ConfirmHostOff: grpc.handleUnaryCall<_plinth_v1_GetHostRequest, _plinth_v1_ConfirmHostOffResponse__Input>;
+  
   CordonHost: grpc.handleUnaryCall<_plinth_v1_CordonHostRequest, _plinth_v1_CordonHostResponse__Input>;
   
   CreateVm: grpc.handleUnaryCall<_plinth_v1_CreateVmRequest, _plinth_v1_VmPlacementResponse__Input>;
@@ -244,6 +278,10 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   DeleteVm: grpc.handleUnaryCall<_plinth_v1_VmNameRequest, _plinth_v1_DeleteVmResponse__Input>;
   
   DrainHost: grpc.handleServerStreamingCall<_plinth_v1_DrainHostRequest, _plinth_v1_DrainUpdate__Input>;
+  
+  EvacuationBrake: grpc.handleUnaryCall<_plinth_v1_EvacuationBrakeRequest, _plinth_v1_EvacuationBrakeResponse__Input>;
+  
+  EvacuationStatus: grpc.handleUnaryCall<_plinth_v1_EvacuationStatusRequest, _plinth_v1_EvacuationStatusResponse__Input>;
   
   Fence: grpc.handleUnaryCall<_plinth_v1_GetHostRequest, _plinth_v1_FenceResponse__Input>;
   
@@ -285,10 +323,13 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   ApplyPlan: MethodDefinition<_plinth_v1_ApplyPlanRequest__Input, _plinth_v1_VmPlacementResponse__Input, _plinth_v1_ApplyPlanRequest, _plinth_v1_VmPlacementResponse>
+  ConfirmHostOff: MethodDefinition<_plinth_v1_GetHostRequest__Input, _plinth_v1_ConfirmHostOffResponse__Input, _plinth_v1_GetHostRequest, _plinth_v1_ConfirmHostOffResponse>
   CordonHost: MethodDefinition<_plinth_v1_CordonHostRequest__Input, _plinth_v1_CordonHostResponse__Input, _plinth_v1_CordonHostRequest, _plinth_v1_CordonHostResponse>
   CreateVm: MethodDefinition<_plinth_v1_CreateVmRequest__Input, _plinth_v1_VmPlacementResponse__Input, _plinth_v1_CreateVmRequest, _plinth_v1_VmPlacementResponse>
   DeleteVm: MethodDefinition<_plinth_v1_VmNameRequest__Input, _plinth_v1_DeleteVmResponse__Input, _plinth_v1_VmNameRequest, _plinth_v1_DeleteVmResponse>
   DrainHost: MethodDefinition<_plinth_v1_DrainHostRequest__Input, _plinth_v1_DrainUpdate__Input, _plinth_v1_DrainHostRequest, _plinth_v1_DrainUpdate>
+  EvacuationBrake: MethodDefinition<_plinth_v1_EvacuationBrakeRequest__Input, _plinth_v1_EvacuationBrakeResponse__Input, _plinth_v1_EvacuationBrakeRequest, _plinth_v1_EvacuationBrakeResponse>
+  EvacuationStatus: MethodDefinition<_plinth_v1_EvacuationStatusRequest__Input, _plinth_v1_EvacuationStatusResponse__Input, _plinth_v1_EvacuationStatusRequest, _plinth_v1_EvacuationStatusResponse>
   Fence: MethodDefinition<_plinth_v1_GetHostRequest__Input, _plinth_v1_FenceResponse__Input, _plinth_v1_GetHostRequest, _plinth_v1_FenceResponse>
   GetBmc: MethodDefinition<_plinth_v1_GetHostRequest__Input, _plinth_v1_BmcInfo__Input, _plinth_v1_GetHostRequest, _plinth_v1_BmcInfo>
   GetDesired: MethodDefinition<_plinth_v1_GetHostRequest__Input, _plinth_v1_DesiredState__Input, _plinth_v1_GetHostRequest, _plinth_v1_DesiredState>

@@ -3,8 +3,10 @@
 
 export interface DeleteVmResponse__Input {
   'name'?: (string);
+  'message'?: (string);
 }
 
 export interface DeleteVmResponse {
   'name': (string);
+  'message': (string);
 }

@@ -17,6 +17,7 @@ export interface Vm__Input {
   'updatedMs'?: (number | string | Long);
   'specJson'?: (string);
   'placementJson'?: (string);
+  'hostState'?: (string);
 }
 
 export interface Vm {
@@ -34,4 +35,5 @@ export interface Vm {
   'updatedMs': (number);
   'specJson': (string);
   'placementJson': (string);
+  'hostState': (string);
 }

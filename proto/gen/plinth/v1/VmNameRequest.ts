@@ -3,8 +3,10 @@
 
 export interface VmNameRequest__Input {
   'name'?: (string);
+  'force'?: (boolean);
 }
 
 export interface VmNameRequest {
   'name': (string);
+  'force': (boolean);
 }

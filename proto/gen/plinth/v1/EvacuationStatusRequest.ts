@@ -1,0 +1,8 @@
+// Original file: proto/plinth/v1/admin.proto
+
+
+export interface EvacuationStatusRequest__Input {
+}
+
+export interface EvacuationStatusRequest {
+}
