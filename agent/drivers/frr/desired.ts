@@ -26,7 +26,7 @@ import {
  */
 export type BgpParsed = ParsedDesired<BgpDesired | null>;
 
-const INSTANCE_KEYS = new Set(['asn', 'routerId', 'neighbors', 'prefixes']);
+const INSTANCE_KEYS = new Set(['asn', 'routerId', 'importCheck', 'neighbors', 'prefixes']);
 const NEIGHBOR_KEYS = new Set([
   'address',
   'interface',
@@ -80,6 +80,18 @@ export function parseBgpDesired(raw: JsonValue | undefined): BgpParsed {
       ],
     };
   }
+  if (raw.importCheck !== undefined && typeof raw.importCheck !== 'boolean') {
+    return {
+      desired: null,
+      errors: [
+        invalid(
+          'bgp.instance',
+          'default',
+          `invalid importCheck ${JSON.stringify(raw.importCheck)}: true or false`,
+        ),
+      ],
+    };
+  }
   const errors: ApplyResult[] = [];
   const neighbors: DesiredNeighbor[] = [];
   const seen = new Set<string>();
@@ -116,6 +128,7 @@ export function parseBgpDesired(raw: JsonValue | undefined): BgpParsed {
     desired: {
       asn: raw.asn,
       ...(raw.routerId !== undefined ? { routerId: raw.routerId as string } : {}),
+      ...(typeof raw.importCheck === 'boolean' ? { importCheck: raw.importCheck } : {}),
       neighbors,
       prefixes: prefixes.sort(),
       keep: {

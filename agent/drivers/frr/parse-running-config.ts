@@ -11,6 +11,7 @@ export function parseRunningConfig(text: string): RunningBgp {
   const out: RunningBgp = {
     asn: null,
     routerId: null,
+    importCheck: true,
     neighbors: new Map(),
     peerGroups: new Set(),
     networks: [],
@@ -84,6 +85,10 @@ export function parseRunningConfig(text: string): RunningBgp {
       continue;
     }
     // ctx === 'bgp'
+    if (words.join(' ') === 'no bgp network import-check') {
+      out.importCheck = false;
+      continue;
+    }
     if (words[0] === 'bgp' && words[1] === 'router-id' && words[2]) {
       out.routerId = words[2];
       continue;

@@ -118,6 +118,9 @@ export function plan({ desired, running, interfaces }: PlanInput): Plan {
   if (desired.routerId && running.routerId !== desired.routerId) {
     instanceCmds.push(`bgp router-id ${desired.routerId}`);
   }
+  if (desired.importCheck !== undefined && running.importCheck !== desired.importCheck) {
+    instanceCmds.push(`${desired.importCheck ? '' : 'no '}bgp network import-check`);
+  }
   if (running.asn === null || instanceCmds.length > 0) {
     steps.push({
       kind: 'bgp.instance',

@@ -6,6 +6,12 @@ export type RemoteAs = number | 'external' | 'internal';
 export interface BgpDesired {
   asn: number;
   routerId?: string;
+  /**
+   * FRR's `bgp network import-check`: announce a network only while its prefix is in
+   * the RIB. Absent: leave FRR's setting alone. False suits addresses the host
+   * attracts for guests (VM /32s), which have no route of their own in the RIB.
+   */
+  importCheck?: boolean;
   neighbors: DesiredNeighbor[];
   /** Network addresses with length, e.g. `198.18.5.200/32`, normalised. */
   prefixes: string[];
@@ -33,6 +39,8 @@ export interface RunningBgp {
   asn: number | null;
   /** `bgp router-id` when configured explicitly. */
   routerId: string | null;
+  /** False when `no bgp network import-check` is configured (FRR's default is on). */
+  importCheck: boolean;
   neighbors: Map<string, RunningNeighbor>;
   peerGroups: Set<string>;
   networks: RunningNetwork[];

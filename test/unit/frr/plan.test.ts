@@ -291,3 +291,37 @@ t.test('assemble: one step on its own', async (t) => {
   t.same(assemble(65001, p.steps), p.commands);
   t.same(assemble(65001, []), []);
 });
+
+t.test(
+  'importCheck: set only when desired differs from running; absent leaves it alone',
+  async (t) => {
+    const off = plan({
+      desired: richDesired({ importCheck: false }),
+      running: rich,
+      interfaces: richIfs,
+    });
+    t.same(off.commands, ['router bgp 65001', 'no bgp network import-check', 'exit']);
+    const withOff = parseRunningConfig(
+      fixture('rich-running-config.txt').replace(
+        ' bgp router-id 198.18.5.1',
+        ' bgp router-id 198.18.5.1\n no bgp network import-check',
+      ),
+    );
+    t.equal(withOff.importCheck, false, 'the parser sees "no bgp network import-check"');
+    t.equal(rich.importCheck, true, "FRR's default is on");
+    const same = plan({
+      desired: richDesired({ importCheck: false }),
+      running: withOff,
+      interfaces: richIfs,
+    });
+    t.same(same.commands, [], 'already off: nothing to do');
+    const back = plan({
+      desired: richDesired({ importCheck: true }),
+      running: withOff,
+      interfaces: richIfs,
+    });
+    t.same(back.commands, ['router bgp 65001', 'bgp network import-check', 'exit']);
+    const absent = plan({ desired: richDesired(), running: withOff, interfaces: richIfs });
+    t.same(absent.commands, [], 'no opinion: not touched');
+  },
+);
