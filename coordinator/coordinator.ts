@@ -200,6 +200,13 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
       cluster.on('changed', (hostId: string, what: string) => {
         if (what === 'objects') placementEngine.invalidateHost(hostId);
       });
+      // A host declared down may still hold a half-open stream (keepalive has not
+      // noticed yet); close it, so nothing it sends later is mistaken for liveness
+      // and a relocation that requires "down and disconnected" need not wait.
+      cluster.on('state', (hostId: string, next: string) => {
+        if (next === 'down')
+          cluster!.sessions.get(hostId)?.close('host is down: no message within downAfterSeconds');
+      });
       cluster.on('event', (e: StoredEvent) => {
         if (e.type === 'host.labels') placementEngine.invalidateHost(e.hostId);
       });
@@ -223,7 +230,7 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
       evacuationMetrics = true;
       server.addService(
         proto.plinth.v1.Admin.service,
-        createAdmin({ store, cluster, log, fencing, vms }),
+        createAdmin({ store, cluster, log, fencing, vms, evacuation }),
       );
       const { host, port: want } = parseListen(config.listen, 'listen');
       const bindHost = host.includes(':') ? `[${host}]` : host;
