@@ -29,8 +29,14 @@ export class StatusLoop {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly moving = new Set<string>();
   private stopped = false;
-  private readonly onChanged = (hostId: string) => this.mark(hostId);
-  private readonly onState = (hostId: string) => this.mark(hostId);
+  // Every agent's deltas and liveness changes arrive here (1,000 hosts reconnecting
+  // after a coordinator restart); only hosts with VMs need a pass.
+  private readonly onChanged = (hostId: string) => {
+    if (this.core.vms.hasVms(hostId)) this.mark(hostId);
+  };
+  private readonly onState = (hostId: string) => {
+    if (this.core.vms.hasVms(hostId)) this.mark(hostId);
+  };
   /** Admin SetDesired announces itself with a host.desired event: check the document kept its VMs. */
   private readonly onEvent = (e: StoredEvent) => {
     if (e.type === 'host.desired') this.mark(e.hostId);

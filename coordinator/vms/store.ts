@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../lib/json.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../lib/sqlite.js';
 import type { Placement } from '../scheduler/types.js';
 import type { VmHistoryEntry, VmRecord, VmSpec, VmStatus } from './types.js';
@@ -81,6 +82,8 @@ const FENCE_KEY = 'next_fence_token';
  * them (with the placement engine's claim and the host's desired document) into one.
  */
 export class VmStore {
+  private hasVmsStmt: Statement<[string, string]> | undefined;
+
   constructor(
     readonly db: Db,
     private readonly now: () => number,
@@ -126,6 +129,14 @@ export class VmStore {
         .prepare('SELECT * FROM vms WHERE host_id = ? OR move_from = ? ORDER BY name')
         .all(hostId, hostId) as RawVm[]
     ).map(toVm);
+  }
+
+  /** Cheap check for the status loop: most hosts' deltas concern no VM at all. */
+  hasVms(hostId: string): boolean {
+    this.hasVmsStmt ??= this.db.prepare<[string, string]>(
+      'SELECT 1 FROM vms WHERE host_id = ? UNION ALL SELECT 1 FROM vms WHERE move_from = ? LIMIT 1',
+    );
+    return this.hasVmsStmt.get(hostId, hostId) !== undefined;
   }
 
   hostsWithVms(): string[] {
