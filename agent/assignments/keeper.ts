@@ -101,8 +101,15 @@ export class AssignmentKeeper {
     return false;
   }
 
+  /**
+   * Exactly this generation is the coordinator's current one. An older generation is
+   * never confirmed by a newer one: the newer may have moved the VM away, and an apply
+   * of the older still in flight must not start it (seen in the lab: a fenced host
+   * that came back started its old copy from the held generation while the newer one,
+   * already received, waited for the next pass).
+   */
   isConfirmed(generation: number): boolean {
-    return this.confirmedGeneration >= generation;
+    return generation > 0 && this.confirmedGeneration === generation;
   }
 
   /** The ack's results for `assignments`: invalid entries and refused (stale) tokens. */

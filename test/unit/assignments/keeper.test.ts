@@ -94,3 +94,21 @@ t.test('observedVms: live unless shut off', async (t) => {
   });
   t.same(observedVms(undefined).size, 0);
 });
+
+t.test('a newer generation never confirms an older one still being applied', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ple-keeper-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const store = new AgentStore({ path: join(dir, 'agent.db'), log: silentLog(), now: Date.now });
+  t.teardown(() => store.close());
+  const k = new AssignmentKeeper(store);
+  k.accept(2, doc(7), false); // the snapshot, after a power cycle
+  const moved: JsonObject = { domains: [], assignments: {} };
+  k.accept(3, moved, true); // the coordinator moved the VM away meanwhile
+  t.notOk(k.isConfirmed(2), 'generation 2 is superseded, not confirmed');
+  t.ok(k.isConfirmed(3));
+  t.match(
+    k.gate(2, doc(7), doc(7).domains, stopped).domains,
+    [dom('stopped')],
+    'an apply of generation 2 still in flight does not start the moved VM',
+  );
+});
