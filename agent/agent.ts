@@ -175,7 +175,7 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
     };
   }
 
-  function buildDrivers(): Driver[] {
+  async function buildDrivers(): Promise<Driver[]> {
     if (typeof deps.drivers === 'function') return deps.drivers(contextFor);
     if (deps.drivers) return deps.drivers;
     const out: Driver[] = [];
@@ -183,7 +183,10 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       const settings = config.drivers[f.name];
       if (!settings?.enabled) continue;
       const { enabled: _e, intervalSeconds: _i, timeoutSeconds: _t, ...driverConfig } = settings;
-      out.push(f.create(contextFor(f.name), driverConfig as never));
+      // The real factory, imported only now that the driver is enabled (drivers/index.ts):
+      // create() runs here, so a config error it throws still stops the agent at start.
+      const factory = await f.load();
+      out.push(factory.create(contextFor(f.name), driverConfig as never));
     }
     return out;
   }
@@ -362,7 +365,7 @@ export function createAgent(deps: AgentDeps, config: AgentConfig): Agent {
       for (const o of store.loadObserved())
         known.set(`${o.kind}\u0000${o.id}`, { ...o, canon: canonicalJson(o.data) });
       Object.assign(inventories, store.loadInventory() ?? {});
-      drivers = buildDrivers();
+      drivers = await buildDrivers();
       const applied = store.loadApplied();
       const k = new AssignmentKeeper(store);
       keeper = k;

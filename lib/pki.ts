@@ -1,5 +1,5 @@
 import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs it
-import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile, access, chmod, chown, rename } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -7,6 +7,14 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { ErrorCodes, PlinthError } from './errors.js';
 import { assertName } from './names.js';
+import {
+  EKU_CLIENT,
+  EKU_SERVER,
+  HOST_URI_PREFIX,
+  ROLE_URI_PREFIX,
+  ROLES,
+  type Role,
+} from './cert-identity.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -19,14 +27,17 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
  * An agent certificate cannot serve as a coordinator: it lacks serverAuth and the
  * coordinator URI, and both are checked by the agent when it dials.
  */
-export type Role = 'coordinator' | 'agent' | 'admin';
-export const ROLES: readonly Role[] = ['coordinator', 'agent', 'admin'];
+export {
+  describeCertPem,
+  HOST_URI_PREFIX,
+  identityFromSan,
+  ROLE_URI_PREFIX,
+  ROLES,
+  type PeerIdentity,
+  type Role,
+} from './cert-identity.js';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const EKU_SERVER = '1.3.6.1.5.5.7.3.1';
-const EKU_CLIENT = '1.3.6.1.5.5.7.3.2';
-export const ROLE_URI_PREFIX = 'urn:plinth:role:';
-export const HOST_URI_PREFIX = 'urn:plinth:host:';
 
 export interface PkiPaths {
   dir: string;
@@ -275,57 +286,4 @@ function groupId(name: string): number {
       `no group ${JSON.stringify(name)} on this machine (the plinth package creates "plinth")`,
     );
   return Number(line.split(':')[2]);
-}
-
-export interface PeerIdentity {
-  role: Role;
-  /** Host id for agents, CN otherwise. */
-  name: string;
-}
-
-/**
- * Derive the role (and host id) a peer proved with its certificate. The chain was
- * already verified by TLS against our CA; here we read the SAN URIs and EKU.
- */
-export function identityFromSan(
-  subjectAltName: string | undefined,
-  extKeyUsage: string[] | undefined,
-  cn: string | undefined,
-): PeerIdentity | null {
-  const uris = (subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter((s) => s.startsWith('URI:'))
-    .map((s) => s.slice(4));
-  const roles = uris
-    .filter((u) => u.startsWith(ROLE_URI_PREFIX))
-    .map((u) => u.slice(ROLE_URI_PREFIX.length));
-  if (roles.length !== 1) return null;
-  const role = roles[0] as Role;
-  if (!ROLES.includes(role)) return null;
-  const eku = extKeyUsage ?? [];
-  if (role === 'coordinator' ? !eku.includes(EKU_SERVER) : !eku.includes(EKU_CLIENT)) return null;
-  if (role === 'agent') {
-    const hosts = uris
-      .filter((u) => u.startsWith(HOST_URI_PREFIX))
-      .map((u) => u.slice(HOST_URI_PREFIX.length));
-    if (hosts.length !== 1) return null;
-    return { role, name: hosts[0]! };
-  }
-  return { role, name: cn ?? '' };
-}
-
-/** Read a PEM certificate file and say what it is (for `plinth pki show` and checks). */
-export function describeCertPem(pemText: string): {
-  subject: string;
-  notAfter: string;
-  identity: PeerIdentity | null;
-} {
-  const c = new NodeX509(pemText);
-  const eku = c.keyUsage ?? [];
-  const cn = /CN=([^\n,]+)/.exec(c.subject)?.[1];
-  return {
-    subject: c.subject.replace(/\n/g, ', '),
-    notAfter: c.validTo,
-    identity: identityFromSan(c.subjectAltName, eku, cn),
-  };
 }

@@ -23,21 +23,35 @@ function protoRoot(): string {
 
 type Loaded = AgentProto & AdminProto;
 let cached: Loaded | undefined;
+let cachedAgent: AgentProto | undefined;
 
-/** One loadSync for both services; options match scripts/gen-proto.mjs. */
-export function loadProto(): Loaded {
-  if (cached) return cached;
-  const root = protoRoot();
-  const def = protoLoader.loadSync(['plinth/v1/agent.proto', 'plinth/v1/admin.proto'], {
-    includeDirs: [root],
+/** Options match scripts/gen-proto.mjs. */
+function load(files: string[]): grpc.GrpcObject {
+  const def = protoLoader.loadSync(files, {
+    includeDirs: [protoRoot()],
     keepCase: false,
     longs: Number,
     enums: String,
     defaults: true,
     oneofs: true,
   });
-  cached = grpc.loadPackageDefinition(def) as unknown as Loaded;
+  return grpc.loadPackageDefinition(def);
+}
+
+/** One loadSync for both services (coordinator, CLI). */
+export function loadProto(): Loaded {
+  cached ??= load(['plinth/v1/agent.proto', 'plinth/v1/admin.proto']) as unknown as Loaded;
   return cached;
+}
+
+/**
+ * AgentGateway alone, for the agent: it never calls Admin, and the descriptors of a
+ * service it does not use would stay in its heap. In a process that already loaded
+ * everything (`plinth up`), the full set is reused rather than loaded twice.
+ */
+export function loadAgentProto(): AgentProto {
+  cachedAgent ??= cached ?? (load(['plinth/v1/agent.proto']) as unknown as AgentProto);
+  return cachedAgent;
 }
 
 export const channelOptions: grpc.ChannelOptions = {

@@ -3,7 +3,7 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCodes, PlinthError } from './errors.js';
-import { identityFromSan, describeCertPem, type PeerIdentity, type Role } from './pki.js';
+import { identityFromSan, describeCertPem, type PeerIdentity, type Role } from './cert-identity.js';
 
 /** Paths to the PEM files a daemon or the CLI presents. There is no plaintext mode. */
 export interface TlsFiles {

@@ -4,7 +4,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../lib/bac
 import type { JsonObject } from '../../lib/json.js';
 import type { Log } from '../../lib/log.js';
 import type { ApplyOutcome, ObjectChange } from '../../lib/model.js';
-import { channelOptions, loadProto } from '../../lib/proto.js';
+import { channelOptions, loadAgentProto } from '../../lib/proto.js';
 import { dialOptions, type TlsMaterial } from '../../lib/tls.js';
 import type { AgentMessage__Input } from '../../proto/gen/plinth/v1/AgentMessage.js';
 import type { CoordinatorMessage } from '../../proto/gen/plinth/v1/CoordinatorMessage.js';
@@ -106,7 +106,7 @@ export class ReportClient {
   private connect(): void {
     if (this.state === 'stopped') return;
     this.setState('connecting');
-    const proto = loadProto();
+    const proto = loadAgentProto();
     const Client = proto.plinth.v1.AgentGateway;
     const { creds, options } = dialOptions(this.o.tls, this.o.address, channelOptions);
     const client = new Client(this.o.address, creds, options);

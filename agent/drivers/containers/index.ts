@@ -2,34 +2,13 @@ import { existsSync } from 'node:fs';
 import { Gauge } from 'prom-client';
 import { backoffDelay } from '../../../lib/backoff.js';
 import { ErrorCodes, toPlinthError } from '../../../lib/errors.js';
-import type { Schema } from '../../../lib/config-schema.js';
 import type { JsonObject } from '../../../lib/json.js';
 import type { Driver, DriverContext, DriverFactory, Health, Observation } from '../driver.js';
 import { createDockerApi, type DockerApi } from './docker.js';
 import { containerObject } from './parse.js';
+import { containersConfigSchema, type ContainersConfig } from './config.js';
 
-export interface ContainersConfig {
-  /** The Docker Engine API unix socket. */
-  socketPath: string;
-  /** Per-request timeout towards dockerd. */
-  timeoutMs: number;
-}
-
-export const containersConfigSchema: Schema = {
-  socketPath: {
-    type: 'string',
-    default: '/var/run/docker.sock',
-    doc: 'Docker Engine API unix socket',
-  },
-  timeoutMs: {
-    type: 'number',
-    default: 5000,
-    min: 100,
-    max: 120_000,
-    integer: true,
-    doc: 'timeout of each request to dockerd, in milliseconds',
-  },
-};
+export { containersConfigSchema, type ContainersConfig } from './config.js';
 
 /** IO the driver needs beyond the DriverContext; tests pass fakes. */
 export interface ContainersIo {

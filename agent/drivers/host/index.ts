@@ -9,9 +9,10 @@ import {
   resolveRouteTables,
   type HostDriverConfig,
 } from './config.js';
-import { gatherInventory, type HostInventory, type SiSource } from './inventory.js';
+import { gatherInventory, type HostInventory, type SiFactsSource } from './inventory.js';
 import { registerHostMetrics } from './metrics.js';
 import { createNetlinkSession, realTimers, type Timers } from './netlink-session.js';
+import { siFactsViaChild } from './si-facts-exec.js';
 import { buildObjects, eventMatters, parseDumps, routesTruncatedCondition } from './observe-map.js';
 import {
   RTM,
@@ -32,8 +33,8 @@ export interface HostDriverDeps {
   ctx: DriverContext;
   openNetlink: OpenRtnetlink;
   fs: HostFs;
-  /** Loads systeminformation; a function so the module is only loaded when inventory is asked for. */
-  si: () => Promise<SiSource>;
+  /** The systeminformation calls; production runs them in a child process (si-facts-exec.ts). */
+  siFacts: SiFactsSource;
   timers: Timers;
 }
 
@@ -66,7 +67,7 @@ export function createHostDriver(deps: HostDriverDeps, cfg: Partial<HostDriverCo
 
   const gather = (signal: AbortSignal): Promise<HostInventory> => {
     gathering ??= gatherInventory(
-      { si: deps.si, fs: deps.fs, now: () => ctx.clock.now() },
+      { siFacts: deps.siFacts, fs: deps.fs, now: () => ctx.clock.now() },
       config.inventoryCallTimeoutMs,
       signal,
     )
@@ -135,11 +136,6 @@ export function createHostDriver(deps: HostDriverDeps, cfg: Partial<HostDriverCo
   };
 }
 
-async function loadSystemInformation(): Promise<SiSource> {
-  const mod = await import('systeminformation');
-  return mod.default;
-}
-
 export const hostDriverFactory: DriverFactory<HostDriverConfig> = {
   name: 'host',
   configSchema: hostConfigSchema,
@@ -149,7 +145,7 @@ export const hostDriverFactory: DriverFactory<HostDriverConfig> = {
         ctx,
         openNetlink: openRtnetlink,
         fs: hostFs,
-        si: loadSystemInformation,
+        siFacts: siFactsViaChild(ctx.exec),
         timers: realTimers,
       },
       config,

@@ -143,8 +143,32 @@ export interface SiSource {
   system(): Promise<Systeminformation.SystemData>;
 }
 
+/** In call order: one at a time, several run child processes and the agent has a CPU budget. */
+export const SI_CALLS = ['cpu', 'mem', 'diskLayout', 'blockDevices', 'osInfo', 'system'] as const;
+export type SiCall = (typeof SI_CALLS)[number];
+
+/** How a call is named in `notes`. */
+export const SI_CALL_LABELS: Readonly<Record<SiCall, string>> = {
+  cpu: 'cpu',
+  mem: 'memory',
+  diskLayout: 'disk layout',
+  blockDevices: 'block devices',
+  osInfo: 'os',
+  system: 'system',
+};
+
+export type SiFact<T> = { ok: true; value: T } | { ok: false; error: string };
+/** The raw result of every systeminformation call: plain JSON, so it can cross a pipe. */
+export type SiFacts = { [K in SiCall]: SiFact<Awaited<ReturnType<SiSource[K]>>> };
+
+/**
+ * Runs the systeminformation calls, each under `callTimeoutMs`. In production this
+ * runs in a short-lived child process (si-facts-child.ts), never in the agent.
+ */
+export type SiFactsSource = (callTimeoutMs: number, signal?: AbortSignal) => Promise<SiFacts>;
+
 export interface InventoryDeps {
-  si: () => Promise<SiSource>;
+  siFacts: SiFactsSource;
   fs: Pick<HostFs, 'readFile' | 'readdir'>;
   now: () => number;
 }
@@ -268,6 +292,24 @@ function withDeadline<T>(
   });
 }
 
+/** Every call gets its own deadline; a failed call is recorded, the next one still runs. */
+export async function collectSiFacts(si: SiSource, callTimeoutMs: number): Promise<SiFacts> {
+  const out: Partial<Record<SiCall, SiFact<unknown>>> = {};
+  for (const call of SI_CALLS) {
+    try {
+      const value = await withDeadline(
+        (si[call] as () => Promise<unknown>)(),
+        callTimeoutMs,
+        SI_CALL_LABELS[call],
+      );
+      out[call] = { ok: true, value };
+    } catch (e) {
+      out[call] = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out as SiFacts;
+}
+
 async function readNuma(fs: InventoryDeps['fs']): Promise<NumaNode[]> {
   const base = '/sys/devices/system/node';
   let entries: string[];
@@ -345,15 +387,26 @@ export async function gatherInventory(
       return null;
     }
   };
-  const si = await part('systeminformation', deps.si);
-  const none = async () => null;
-  // One at a time: several run child processes, and the agent has a CPU budget.
-  const cpu = await part('cpu', si ? () => si.cpu() : none);
-  const mem = await part('memory', si ? () => si.mem() : none);
-  const layout = await part('disk layout', si ? () => si.diskLayout() : none);
-  const blocks = await part('block devices', si ? () => si.blockDevices() : none);
-  const os = await part('os', si ? () => si.osInfo() : none);
-  const system = await part('system', si ? () => si.system() : none);
+  let facts: SiFacts | null = null;
+  try {
+    // No deadline of ours: the source bounds the whole run (the child's exec timeout).
+    facts = await deps.siFacts(callTimeoutMs, signal);
+  } catch (e) {
+    notes.push(`systeminformation: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const fact = <K extends SiCall>(call: K): Extract<SiFacts[K], { ok: true }>['value'] | null => {
+    const f = facts?.[call];
+    if (!f) return null;
+    if (f.ok) return f.value as Extract<SiFacts[K], { ok: true }>['value'];
+    notes.push(`${SI_CALL_LABELS[call]}: ${f.error}`);
+    return null;
+  };
+  const cpu = fact('cpu');
+  const mem = fact('mem');
+  const layout = fact('diskLayout');
+  const blocks = fact('blockDevices');
+  const os = fact('osInfo');
+  const system = fact('system');
   const numa = (await part('numa', () => readNuma(deps.fs))) ?? [];
   const nics = (await part('network interfaces', () => readNics(deps.fs))) ?? [];
   const diskNames = [

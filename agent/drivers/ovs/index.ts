@@ -8,7 +8,6 @@ import type {
   ParsedDesired,
 } from '../driver.js';
 import { errorMessage } from '../driver.js';
-import type { Schema } from '../../../lib/config-schema.js';
 import { ErrorCodes, PlinthError, toPlinthError } from '../../../lib/errors.js';
 import type { JsonValue } from '../../../lib/json.js';
 import { parseOvsDesired } from './desired.js';
@@ -20,42 +19,11 @@ import { OvsdbReplica } from './ovsdb/replica.js';
 import { OVS_DB, planOvs } from './plan.js';
 import { MONITORED_COLUMNS, QUIET_COLUMNS, parseState, type OvsState } from './state.js';
 import type { OvsConfig, OvsDesired } from './types.js';
+import { ovsConfigSchema } from './config.js';
 
 export type { OvsConfig, OvsDesired } from './types.js';
 
-export const ovsConfigSchema: Schema = {
-  socket: {
-    type: 'string',
-    default: '/var/run/openvswitch/db.sock',
-    doc: "Path of ovsdb-server's unix socket (its --remote=punix:PATH)",
-  },
-  datapathType: {
-    type: 'string',
-    default: 'system',
-    pattern: /^[a-z][a-z0-9_-]{0,31}$/,
-    doc: "Datapath type for desired bridges that do not name one: 'system' (kernel) or 'netdev' (userspace)",
-  },
-  owner: {
-    type: 'string',
-    default: 'plinth',
-    pattern: /^[A-Za-z0-9._:-]{1,63}$/,
-    doc: 'Value written to external_ids:plinth-owner on every bridge, port and interface this agent creates; only objects carrying it are ever changed or deleted',
-  },
-  requestTimeoutMs: {
-    type: 'number',
-    default: 5000,
-    min: 100,
-    integer: true,
-    doc: 'Deadline for one OVSDB request (transact, get_schema, echo)',
-  },
-  echoIntervalMs: {
-    type: 'number',
-    default: 5000,
-    min: 0,
-    integer: true,
-    doc: 'Send an echo keepalive after this long without traffic (0 disables)',
-  },
-};
+export { ovsConfigSchema } from './config.js';
 
 /** How long start() and inventory() wait for the first sync before carrying on. */
 const FIRST_SYNC_WAIT_MS = 2000;

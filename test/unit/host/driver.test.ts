@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import t from 'tap';
 import type { Systeminformation } from 'systeminformation';
 import { createHostDriver, hostDriverFactory } from '../../../agent/drivers/host/index.js';
-import type { SiSource } from '../../../agent/drivers/host/inventory.js';
+import { collectSiFacts, type SiSource } from '../../../agent/drivers/host/inventory.js';
 import type { Timers } from '../../../agent/drivers/host/netlink-session.js';
 import { RTM } from '../../../agent/drivers/host/rtnetlink-parse.js';
 import type { DriverContext } from '../../../agent/drivers/driver.js';
@@ -185,7 +185,7 @@ function setup(opts: { si?: SiSource; fs?: HostFs; routeTables?: string[] } = {}
       ctx: context(now, dirty),
       openNetlink: nl.open,
       fs: opts.fs ?? noFs,
-      si: async () => opts.si ?? fakeSi(siCalls),
+      siFacts: (ms) => collectSiFacts(opts.si ?? fakeSi(siCalls), ms),
       timers: tm.timers,
     },
     { routeTables: opts.routeTables ?? ['main'] },
@@ -333,7 +333,7 @@ t.test('inventory: a failing or hanging part leaves a note, the rest stays', asy
       ctx: context(now, []),
       openNetlink: fakeNetlink().open,
       fs: noFs,
-      si: async () => si,
+      siFacts: (ms) => collectSiFacts(si, ms),
       timers: fakeTimers().timers,
     },
     { inventoryCallTimeoutMs: 100 },
@@ -353,8 +353,8 @@ t.test('inventory: a failing or hanging part leaves a note, the rest stays', asy
       ctx: context(now, []),
       openNetlink: fakeNetlink().open,
       fs: noFs,
-      si: async () => {
-        throw new Error('Cannot find module systeminformation');
+      siFacts: async () => {
+        throw new Error('node exited with 1: Cannot find module systeminformation');
       },
       timers: fakeTimers().timers,
     },
@@ -362,5 +362,8 @@ t.test('inventory: a failing or hanging part leaves a note, the rest stays', asy
   );
   const inv2 = (await broken.inventory!(signal())) as Record<string, unknown>;
   t.equal(inv2.cpu, null);
-  t.match(inv2.notes, [/systeminformation: Cannot find module/]);
+  t.match(inv2.notes, [
+    /^systeminformation: node exited with 1: Cannot find module/,
+    /^network interfaces: ENOENT/,
+  ]);
 });
