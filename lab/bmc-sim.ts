@@ -7,23 +7,33 @@
  * test/harness/ipmi-sim.ts (checked against ipmitool there).
  */
 
-export type SensorType = 'temperature' | 'voltage' | 'fan' | 'power';
+export type SensorType = 'temperature' | 'voltage' | 'current' | 'fan' | 'power';
 
 export interface LabSensor {
+  /** Sensor id string in the SDR (at most 16 characters). */
   name: string;
   type: SensorType;
+  /** Initial reading in the sensor's unit. */
   value: number;
+  /** Thresholds in the sensor's unit; absent ones are not readable. */
   upperNonCritical?: number;
   upperCritical?: number;
+  upperNonRecoverable?: number;
   lowerNonCritical?: number;
   lowerCritical?: number;
+  lowerNonRecoverable?: number;
 }
 
-const SCALE: Record<SensorType, { sensorType: number; unit: number; m: number; rExp: number }> = {
-  temperature: { sensorType: 1, unit: 1, m: 1, rExp: 0 },
-  voltage: { sensorType: 2, unit: 4, m: 6, rExp: -2 },
-  fan: { sensorType: 4, unit: 18, m: 100, rExp: 0 },
-  power: { sensorType: 0x0b, unit: 6, m: 4, rExp: 0 },
+/** IPMI sensor type, unit and linear conversion (reading = raw × m × 10^rExp) per kind. */
+export const SCALE: Record<
+  SensorType,
+  { sensorType: number; unit: number; m: number; rExp: number }
+> = {
+  temperature: { sensorType: 1, unit: 1, m: 1, rExp: 0 }, // degrees C, 0..255
+  voltage: { sensorType: 2, unit: 4, m: 6, rExp: -2 }, // Volts, 0..15.3 in 0.06 steps
+  current: { sensorType: 3, unit: 5, m: 1, rExp: -1 }, // Amps, 0..25.5
+  fan: { sensorType: 4, unit: 18, m: 100, rExp: 0 }, // RPM, 0..25500
+  power: { sensorType: 0x0b, unit: 6, m: 4, rExp: 0 }, // Watts, 0..1020 (other-units sensor)
 };
 
 export const LAB_SENSORS: readonly LabSensor[] = [
@@ -47,8 +57,10 @@ function sdrFor(s: LabSensor, num: number): string {
   const th: [keyof LabSensor, string, string][] = [
     ['upperNonCritical', 'unc', 'uncgh'],
     ['upperCritical', 'uc', 'ucgh'],
+    ['upperNonRecoverable', 'unr', 'unrgh'],
     ['lowerNonCritical', 'lnc', 'lncgl'],
     ['lowerCritical', 'lc', 'lcgl'],
+    ['lowerNonRecoverable', 'lnr', 'lnrgl'],
   ];
   const lines = [
     'sdr type 1',
@@ -97,7 +109,8 @@ function sdrFor(s: LabSensor, num: number): string {
   return lines.join('\n');
 }
 
-export function sdrsText(sensors: readonly LabSensor[]): string {
+/** The SDR source for sdrcomp: one management controller named `mcName`, then the sensors. */
+export function sdrsText(sensors: readonly LabSensor[], mcName = 'plinth-lab'): string {
   const mc = [
     'sdr type 18',
     'device_slave_address 0x20',
@@ -111,7 +124,7 @@ export function sdrsText(sensors: readonly LabSensor[]): string {
     'sensor true',
     'entity_id system_board',
     'entity_instance 1',
-    'id_string "plinth-lab"',
+    `id_string "${mcName}"`,
     'endsdr',
   ].join('\n');
   return [mc, ...sensors.map((s, i) => sdrFor(s, i + 1))].join('\n\n') + '\n';

@@ -5,6 +5,7 @@ import { access, chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from '../../agent/host/exec.js';
+import { rawReading, SCALE, sdrsText, type LabSensor, type SensorType } from '../../lab/bmc-sim.js';
 
 /**
  * One simulated BMC: OpenIPMI's `ipmi_sim` on UDP loopback, started by hand under a fresh
@@ -24,22 +25,10 @@ export const SDRCOMP = '/usr/bin/sdrcomp';
 const PORT_MIN = 19600;
 const PORT_MAX = 19649;
 
-export type SimSensorType = 'temperature' | 'fan' | 'voltage' | 'current' | 'power';
+export type SimSensorType = SensorType;
 
-export interface SimSensor {
-  /** Sensor id string in the SDR (at most 16 characters). */
-  name: string;
-  type: SimSensorType;
-  /** Initial reading in the sensor's unit. */
-  value: number;
-  /** Thresholds in the sensor's unit; absent ones are not readable. */
-  upperNonCritical?: number;
-  upperCritical?: number;
-  upperNonRecoverable?: number;
-  lowerNonCritical?: number;
-  lowerCritical?: number;
-  lowerNonRecoverable?: number;
-}
+/** A simulated sensor: the same shape the lab's BMCs use. */
+export type SimSensor = LabSensor;
 
 export interface SimFru {
   boardManufacturer: string;
@@ -79,14 +68,6 @@ export interface IpmiSimOptions {
 }
 
 /** Raw-value scaling per type: reading = m * raw * 10^rExp (linear, b = 0). */
-const SCALE: Record<SimSensorType, { sensorType: number; unit: number; m: number; rExp: number }> =
-  {
-    temperature: { sensorType: 1, unit: 1, m: 1, rExp: 0 }, // degrees C, 0..255
-    voltage: { sensorType: 2, unit: 4, m: 6, rExp: -2 }, // Volts, 0..15.3 in 0.06 steps
-    current: { sensorType: 3, unit: 5, m: 1, rExp: -1 }, // Amps, 0..25.5
-    fan: { sensorType: 4, unit: 18, m: 100, rExp: 0 }, // RPM, 0..25500
-    power: { sensorType: 0x0b, unit: 6, m: 4, rExp: 0 }, // Watts, 0..1020 (other-units sensor)
-  };
 
 /** The default simulated host: one of each kind, with thresholds. */
 export const DEFAULT_SENSORS: SimSensor[] = [
@@ -172,90 +153,6 @@ export async function ipmiSimUnavailableReason(): Promise<string | null> {
     }
   }
   return null;
-}
-
-export function rawFor(s: Pick<SimSensor, 'type'>, value: number): number {
-  const k = SCALE[s.type];
-  const raw = Math.round(value / k.m / Math.pow(10, k.rExp));
-  if (raw < 0 || raw > 255) throw new Error(`reading ${value} out of range for a ${s.type} sensor`);
-  return raw;
-}
-
-function sdrFor(s: SimSensor, num: number): string {
-  const k = SCALE[s.type];
-  const th: [keyof SimSensor, string, string, string][] = [
-    ['upperNonCritical', 'unc', 'uncgh', 'uncgh'],
-    ['upperCritical', 'uc', 'ucgh', 'ucgh'],
-    ['upperNonRecoverable', 'unr', 'unrgh', 'unrgh'],
-    ['lowerNonCritical', 'lnc', 'lncgl', 'lncgl'],
-    ['lowerCritical', 'lc', 'lcgl', 'lcgl'],
-    ['lowerNonRecoverable', 'lnr', 'lnrgl', 'lnrgl'],
-  ];
-  const lines = [
-    'sdr type 1',
-    'sensor_owner_id 0x20',
-    'sensor_owner_lun 0',
-    'channel_number 0',
-    `sensor_number ${num}`,
-    'entity_id system_board',
-    'entity_instance 1',
-    `sensor_type ${k.sensorType}`,
-    'init_scanning true',
-    'init_events true',
-    'init_thresholds true',
-    'init_sensor_type true',
-    'default_event_gen_on true',
-    'default_sensor_scan_on true',
-    'sensor_auto_rearm true',
-    'sensor_threshold_access settable',
-    'sensor_event_msg_ctrl per_state',
-    'event_reading_type_code 1',
-    'analog_data_format unsigned',
-    'rate_unit none',
-    'modifier_unit none',
-    'percentage false',
-    `base_unit ${k.unit}`,
-    'modifier_unit_code unspecified',
-    'linearization linear',
-    `m ${k.m}`,
-    'tolerance 0',
-    'b 0',
-    'accuracy 1',
-    'accuracy_exp 0',
-    'sensor_direction input',
-    `r_exp ${k.rExp}`,
-    'b_exp 0',
-    'sensor_maximum 255',
-    'sensor_minimum 0',
-  ];
-  for (const [key, short, assert] of th) {
-    const v = s[key];
-    if (typeof v !== 'number') continue;
-    lines.push(`${short}_thrsh_readable true`, `return_${short} true`, `${short}_fthresh ${v}`);
-    lines.push(`assert_${assert} true`, `deassert_${assert} true`);
-  }
-  lines.push(`id_string "${s.name}"`, 'endsdr');
-  return lines.join('\n');
-}
-
-function sdrsFile(sensors: readonly SimSensor[]): string {
-  const mc = [
-    'sdr type 18',
-    'device_slave_address 0x20',
-    'device_channel_number 0',
-    'chassis true',
-    'ipmb_event_gen false',
-    'ipmb_event_recv false',
-    'fru_inventory true',
-    'sel true',
-    'sdr true',
-    'sensor true',
-    'entity_id system_board',
-    'entity_instance 1',
-    'id_string "plinth-sim"',
-    'endsdr',
-  ].join('\n');
-  return [mc, ...sensors.map((s, i) => sdrFor(s, i + 1))].join('\n\n') + '\n';
 }
 
 /** IPMI FRU (Platform Management FRU Information Storage Definition v1.0): board + product areas. */
@@ -366,7 +263,7 @@ export async function startIpmiSim(opts: IpmiSimOptions = {}): Promise<IpmiSim> 
     const persist = join(stateDir, 'ipmi_sim', name);
     await mkdir(persist, { recursive: true });
     await mkdir(join(dir, 'sensors'));
-    await writeFile(join(dir, 'sim.sdrs'), sdrsFile(sensors));
+    await writeFile(join(dir, 'sim.sdrs'), sdrsText(sensors, 'plinth-sim'));
     await execFile(SDRCOMP, ['-8', '-o', join(persist, 'sdr.20.main'), join(dir, 'sim.sdrs')], {
       timeoutMs: 10_000,
     });
@@ -508,4 +405,9 @@ export async function startIpmiSim(opts: IpmiSimOptions = {}): Promise<IpmiSim> 
   } catch (e) {
     return fail(e);
   }
+}
+
+/** The raw byte a sensor file holds for a reading (the lab's conversion). */
+export function rawFor(s: Pick<SimSensor, 'type'>, value: number): number {
+  return rawReading(s.type, value);
 }
