@@ -1,4 +1,5 @@
 import { DEFAULT_POOL } from './config.js';
+import type { ScoreOrder } from './score-order.js';
 import type { HostCapacity, SchedulerSnapshot } from './types.js';
 
 /** Bits of a host's filter mask: a set bit = that filter rejects the host. */
@@ -51,6 +52,18 @@ export class CapacityIndex {
   readonly snapshot: SchedulerSnapshot;
   /** Request attribute (domain type + features, labels, networks) -> pass per host. */
   private readonly attrCache = new Map<string, Uint8Array>();
+  /** Request shape -> the hosts failing a static filter, or null when many do (cleared with attrCache). */
+  private readonly shapeCache = new Map<string, readonly number[] | null>();
+  /** Hosts ordered for the choice without a full scan (score-order.ts); built on first use. */
+  order: ScoreOrder | null = null;
+  /**
+   * The least free room over all hosts: min(vCPU capacity - used, threads) and memory
+   * capacity - used. A request within both is rejected by no capacity filter. A claim
+   * only lowers it (kept exact); a release or new facts mark it stale (recomputed).
+   */
+  private roomV = 0;
+  private roomM = 0;
+  private roomStale = true;
   /** Reused per placement (place() is synchronous): no allocation per call. */
   readonly scratchMask: Uint8Array;
   readonly scratchScore: Float64Array;
@@ -126,6 +139,39 @@ export class CapacityIndex {
     if (r >= 0) this.rackUsed[r]! += sign * vcpus;
     this.memUsed[i]! += sign * memoryMiB;
     if (group) this.addMembers(group, i, sign);
+    this.order?.update(i);
+    if (sign < 0) this.roomStale = true;
+    else if (!this.roomStale) {
+      const v = this.vcpuRoom(i);
+      const m = this.memCap[i]! - this.memUsed[i]!;
+      if (v < this.roomV) this.roomV = v;
+      if (m < this.roomM) this.roomM = m;
+    }
+  }
+
+  /** The filter's vCPU test is `cap - used < need || need > threads`, i.e. need > this. */
+  private vcpuRoom(i: number): number {
+    const free = this.vcpuCap[i]! - this.vcpuUsed[i]!;
+    const t = this.threads[i]!;
+    return free < t ? free : t;
+  }
+
+  /** Whether some host cannot take needV vCPUs or needM MiB (the vcpus and memory filters). */
+  anyLacksRoom(needV: number, needM: number): boolean {
+    if (this.roomStale) {
+      let v = Infinity;
+      let m = Infinity;
+      for (let i = 0; i < this.n; i++) {
+        const a = this.vcpuRoom(i);
+        const b = this.memCap[i]! - this.memUsed[i]!;
+        if (a < v) v = a;
+        if (b < m) m = b;
+      }
+      this.roomV = v;
+      this.roomM = m;
+      this.roomStale = false;
+    }
+    return needV > this.roomV || needM > this.roomM;
   }
 
   /** Pass (1) or fail (0) per host for one request attribute, computed once per distinct key. */
@@ -139,6 +185,16 @@ export class CapacityIndex {
     return a;
   }
 
+  /** The hosts failing a static filter for this request shape (or null: many), once per shape. */
+  shapeRejects(key: string, compute: () => readonly number[] | null): readonly number[] | null {
+    let v = this.shapeCache.get(key);
+    if (v !== undefined) return v;
+    v = compute();
+    if (this.shapeCache.size >= ATTR_CACHE_MAX) this.shapeCache.clear();
+    this.shapeCache.set(key, v);
+    return v;
+  }
+
   /**
    * Swap in new static facts for host i in place (the engine's invalidateHost).
    * False when the change needs a rebuild (the host moved to another rack).
@@ -149,10 +205,16 @@ export class CapacityIndex {
     if (old.id !== h.id || old.rack !== h.rack) return false;
     this.hosts[i] = h;
     const r = this.rack[i]!;
+    const wasPack = this.pack[i];
     if (r >= 0) this.rackCap[r]! -= this.vcpuCap[i]!;
     this.setStatic(i, h);
     if (r >= 0) this.rackCap[r]! += this.vcpuCap[i]!;
     this.attrCache.clear();
+    this.shapeCache.clear();
+    // Same strategy: the host keeps its segment, the order widens its bounds for it.
+    if (this.pack[i] === wasPack) this.order?.restat(i);
+    else this.order = null;
+    this.roomStale = true;
     return true;
   }
 

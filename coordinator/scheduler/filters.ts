@@ -60,16 +60,18 @@ export interface PlaceContext {
   groupCount: Float64Array | null;
   groupTotal: number;
   groupHard: boolean;
+  /** The request's static attributes (domain type, CPU features, labels, networks) as one key. */
+  shape: string;
 }
 
 export function prepare(idx: CapacityIndex, q: PlacementRequest): PlaceContext {
-  const hyp = idx.attr(`h\0${q.domainType}\0${q.cpuFeatures.join(',')}`, (h) => hypervisorOk(h, q));
+  const hypKey = `h\0${q.domainType}\0${q.cpuFeatures.join(',')}`;
+  const hyp = idx.attr(hypKey, (h) => hypervisorOk(h, q));
   let labelKey = '';
   for (const k in q.requiredLabels) labelKey += `${k}=${q.requiredLabels[k]}\0`;
   const labels = labelKey ? idx.attr(`l\0${labelKey}`, (h) => labelsOk(h, q)) : null;
-  const nets = q.networks.length
-    ? idx.attr(`n\0${q.networks.join('\0')}`, (h) => networksOk(h, q))
-    : null;
+  const netKey = q.networks.join('\0');
+  const nets = q.networks.length ? idx.attr(`n\0${netKey}`, (h) => networksOk(h, q)) : null;
   const excl = q.excludeHosts ?? [];
   if (excl.length) {
     idx.scratchExcluded.fill(0);
@@ -112,6 +114,7 @@ export function prepare(idx: CapacityIndex, q: PlacementRequest): PlaceContext {
     groupCount,
     groupTotal,
     groupHard: q.group?.hard === true,
+    shape: `${hypKey}\x01${labelKey}\x01${netKey}`,
   };
 }
 

@@ -1,5 +1,6 @@
 import { CapacityIndex } from './capacity-index.js';
-import { FILTERS, filterReason, filterVerdicts, maskHosts, prepare } from './filters.js';
+import { FILTERS, filterReason, filterVerdicts, hostMask, maskHosts, prepare } from './filters.js';
+import { ScoreOrder, orderable } from './score-order.js';
 import { prepareScores, scoreHosts, scoreOne, type ScoreContext } from './scores.js';
 import type { PlaceContext } from './filters.js';
 import type {
@@ -17,12 +18,19 @@ export interface PlaceOptions {
    * the table is the explanation.
    */
   detail?: 'full' | 'summary';
+  /**
+   * 'summary' only: find the chosen host through the index's score order instead of
+   * scoring every host (score-order.ts; the same choice, proven there and checked by
+   * the property tests). Default true; false forces the full scan (tests compare).
+   */
+  ordered?: boolean;
 }
 
 /**
  * Pure: the same snapshot and request always give the same Placement. Every filter
- * runs on every host (so the summary can say how many hosts each one removed); the
- * best score wins and ties go to the lowest host id.
+ * counts on every host (the summary says how many hosts each one removed); the best
+ * score wins and ties go to the lowest host id. 'summary' finds that host through
+ * the score order (score-order.ts) and proves the other hosts' verdicts in bulk.
  */
 export function place(
   snapshot: SchedulerSnapshot,
@@ -40,6 +48,10 @@ export function placeIndexed(
 ): Placement {
   const c = prepare(idx, q);
   const s = prepareScores(c, idx.snapshot.weights);
+  if (opts.detail === 'summary' && opts.ordered !== false && orderable(idx, s)) {
+    const p = placeOrdered(c, s);
+    if (p) return p;
+  }
   const mask = idx.scratchMask;
   const scores = idx.scratchScore;
   const n = idx.n;
@@ -70,21 +82,113 @@ export function placeIndexed(
   };
 }
 
+/**
+ * The hot path: the choice from the score order. The filter summary judges only
+ * the hosts that could be rejected (rejectionScope), with the same filter code, or
+ * all of them when that cannot be narrowed down. Null when no host passes: the
+ * caller builds the full rejection.
+ */
+function placeOrdered(c: PlaceContext, s: ScoreContext): Placement | null {
+  const idx = c.idx;
+  const order = (idx.order ??= new ScoreOrder(idx));
+  const got = { value: 0 };
+  const best = order.choose(c, s, got);
+  if (best < 0) return null;
+  const mask = idx.scratchMask;
+  const scope = rejectionScope(c);
+  const removed = [0, 0, 0, 0, 0, 0, 0, 0];
+  let anyRejected = false;
+  if (scope === 'all') {
+    anyRejected = maskHosts(c, 0, idx.n, mask) > 0;
+    if (anyRejected)
+      for (let i = 0; i < idx.n; i++) {
+        const m = mask[i]!;
+        if (m !== 0) for (let f = 0; f < 8; f++) if (m & (1 << f)) removed[f]!++;
+      }
+  } else if (scope !== null) {
+    // Only these hosts can be rejected: judge them, one by one, with the same code.
+    for (const i of scope) {
+      const m = (mask[i] = hostMask(c, i));
+      if (m !== 0) anyRejected = true;
+      for (let f = 0; f < 8; f++) if (m & (1 << f)) removed[f]!++;
+    }
+  }
+  const filters = summarise(c, mask, removed, anyRejected, scope === 'all' ? null : scope);
+  const hostId = idx.hosts[best]!.id;
+  const score = got.value;
+  return {
+    ok: true,
+    hostId,
+    score,
+    hosts: [verdict(c, s, best, 0)],
+    filters,
+    message: `placed ${c.q.name} on ${hostId} (score ${score.toFixed(2)})`,
+  };
+}
+
+/** Past this many statically rejected hosts the full maskHosts() pass is cheaper. */
+const SPARSE_MAX = 256;
+
+/**
+ * Which hosts maskHosts() could reject, without building the whole mask: null when
+ * none; a short list (the hosts failing a static filter, the excluded ones, the
+ * members' hosts of a hard host anti-affinity group) when only those can be; else
+ * 'all'. The static filters are listed once per request shape; the capacity
+ * filters are ruled out from the index's least free room.
+ */
+function rejectionScope(c: PlaceContext): null | 'all' | readonly number[] {
+  const x = c.idx;
+  const n = x.n;
+  if (x.anyLacksRoom(c.needV, c.needM)) return 'all';
+  const fixed = x.shapeRejects(c.shape, () => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++)
+      if (
+        x.staticMask[i] !== 0 ||
+        c.hyp[i] === 0 ||
+        (c.labels !== null && c.labels[i] === 0) ||
+        (c.nets !== null && c.nets[i] === 0)
+      ) {
+        if (out.length === SPARSE_MAX) return null;
+        out.push(i);
+      }
+    return out;
+  });
+  if (fixed === null) return 'all';
+  const extra: number[] = [];
+  for (const id of c.q.excludeHosts ?? []) {
+    const i = x.pos.get(id);
+    if (i !== undefined) extra.push(i);
+  }
+  const g = c.q.group;
+  if (c.groupHard && g && c.groupTotal !== 0) {
+    // Host scope, anti-affinity: groupCount is non-zero exactly on the members' hosts.
+    if (g.policy !== 'anti-affinity' || g.scope !== 'host') return 'all';
+    const members = x.groups.get(g.name);
+    if (members) for (const i of members.keys()) extra.push(i);
+  }
+  if (extra.length === 0) return fixed.length ? fixed : null;
+  return [...new Set([...fixed, ...extra])];
+}
+
 function summarise(
   c: PlaceContext,
   mask: Uint8Array,
   removed: number[],
   anyRejected: boolean,
+  only: readonly number[] | null = null,
 ): FilterSummary[] {
   return FILTERS.map(({ name, bit }, f) => {
     const count = removed[f]!;
     if (!anyRejected || count === 0) return { filter: name, removed: 0, reasons: [] };
     const reasons = new Map<string, number>();
-    for (let i = 0; i < c.idx.n; i++) {
-      if ((mask[i]! & bit) === 0) continue;
+    const count1 = (i: number) => {
+      if ((mask[i]! & bit) === 0) return;
       const r = filterReason(c, i, bit, false);
       reasons.set(r, (reasons.get(r) ?? 0) + 1);
-    }
+    };
+    if (only) for (const i of only) count1(i);
+    else for (let i = 0; i < c.idx.n; i++) count1(i);
     return {
       filter: name,
       removed: count,

@@ -58,6 +58,9 @@ function requests(count: number, seed: number, prefix: string): PlacementRequest
   });
 }
 
+/** Seconds of each committed batch (its placements, claims and the commit), for the notes. */
+const batchSeconds: number[] = [];
+
 async function withEngine<T>(
   nHosts: number,
   fn: (e: PlacementEngine, check: () => void) => Promise<T>,
@@ -72,6 +75,7 @@ async function withEngine<T>(
       networks: { prod: { bridge: 'br-int', vlan: 100 } },
       now: Date.now,
       log: silentLog(),
+      onBatch: (_size, seconds) => batchSeconds.push(seconds),
     });
     // A benchmark that overcommits is worthless: check SQLite against capacity.
     const check = () => {
@@ -158,7 +162,9 @@ export const bench: Bench = {
             note: `includes the durable SQLite claim (one fsync each, synchronous=FULL); ${context(single.cpuUs)}`,
           },
         );
+        batchSeconds.length = 0;
         const conc = await pump(engine, requests(3000, 13, 'c'), 100);
+        const batches = [...batchSeconds].sort((a, b) => a - b).map((v) => v * 1000);
         check();
         const cp99 = percentile(conc.lat, 99);
         const crate = Math.round((conc.placed / conc.ms) * 1000);
@@ -174,6 +180,8 @@ export const bench: Bench = {
             unit: 'ms',
             target: '<= 5 ms',
             ok: cp99 <= 5,
+            // Every request of a batch waits for the whole batch: the slowest batch is the p99.
+            note: `${batches.length} batches (transaction + commit) p50 ${r2(percentile(batches, 50))} ms, max ${r2(batches[batches.length - 1] ?? 0)} ms; ${context(conc.cpuUs)}`,
           },
           {
             name: '100 concurrent requests at 5,000 hosts, throughput',
