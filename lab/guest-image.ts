@@ -118,10 +118,14 @@ export async function buildGuestImage(dir: string): Promise<GuestImage> {
       input: files.join('\n') + '\n',
     });
     await writeFile(join(work, 'initrd.gz'), gzipSync(await readFile(cpioOut)), { mode: 0o644 });
+    // Renames are atomic: a concurrent builder (two test files at once) or a running QEMU
+    // never sees a half-written file; the key, written last, marks the pair complete.
     await rename(join(work, 'initrd.gz'), image.initrd);
-    await copyFile(kernel, image.kernel);
-    await chmod(image.kernel, 0o644);
-    await writeFile(keyFile, key);
+    await copyFile(kernel, join(work, 'vmlinuz'));
+    await chmod(join(work, 'vmlinuz'), 0o644);
+    await rename(join(work, 'vmlinuz'), image.kernel);
+    await writeFile(`${keyFile}.tmp-${process.pid}`, key);
+    await rename(`${keyFile}.tmp-${process.pid}`, keyFile);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
