@@ -1,5 +1,5 @@
-import type { ApplyResult, Driver, ParsedDesired } from '../../../agent/drivers/driver.js';
-import type { JsonObject, JsonValue } from '../../../lib/json.js';
+import type { ApplyResult, Driver, ParsedDesired } from '../../agent/drivers/driver.js';
+import type { JsonObject, JsonValue } from '../../lib/json.js';
 
 interface Domain {
   name: string;
@@ -9,11 +9,14 @@ interface Domain {
 
 /**
  * An in-memory hypervisor inside a real test agent: it owns the `domains` key like
- * the libvirt driver, reports `libvirt.domain` objects and one OVS bridge (so the
- * scheduler sees the VM network on the host). It exercises the coordinator's side —
- * composition, acks, observation, status — not libvirt (see lifecycle-libvirt.test.ts).
+ * the libvirt driver, reports `libvirt.domain` objects and, when given, one OVS bridge
+ * (so the scheduler sees the VM network on the host). It exercises the coordinator's
+ * side — API, composition, acks, observation, status — not libvirt: the libvirt driver
+ * and the VM lifecycle have their own tests against a real libvirtd
+ * (test/integration/libvirt/, test/integration/vms/lifecycle-libvirt.test.ts). `failing`
+ * names VMs whose apply fails as a missing kernel would.
  */
-export function fakeHypervisor(o: { cpus: number; memoryMiB: number; bridge: string }) {
+export function fakeHypervisor(o: { cpus: number; memoryMiB: number; bridge?: string }) {
   const domains = new Map<string, { name: string; state: string }>();
   const failing = new Set<string>();
   const driver: Driver<Domain[]> = {
@@ -31,7 +34,7 @@ export function fakeHypervisor(o: { cpus: number; memoryMiB: number; bridge: str
     async observe() {
       return {
         objects: [
-          { kind: 'ovs.bridge', id: o.bridge, data: { name: o.bridge } },
+          ...(o.bridge ? [{ kind: 'ovs.bridge', id: o.bridge, data: { name: o.bridge } }] : []),
           ...[...domains].map(([uuid, d]) => ({
             kind: 'libvirt.domain',
             id: uuid,

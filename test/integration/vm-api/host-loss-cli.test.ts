@@ -1,7 +1,7 @@
 import t from 'tap';
 import { startTestAgent, startTestCoordinator, testAdmin, TestPki } from '../../harness/spine.js';
 import { waitFor } from '../../harness/wait.js';
-import { fakeLibvirt } from './fake-libvirt.js';
+import { fakeHypervisor } from '../../harness/fake-hypervisor.js';
 import { runVmCli } from './harness.js';
 
 /**
@@ -22,7 +22,7 @@ const admin = await testAdmin(pki, coord.port);
 t.teardown(() => admin.close());
 const agents = new Map<string, Awaited<ReturnType<typeof startTestAgent>>>();
 for (const id of [H1, H2]) {
-  const lv = fakeLibvirt({ cpus: 2, memoryMiB: 4096 });
+  const lv = fakeHypervisor({ cpus: 2, memoryMiB: 4096 });
   const agent = await startTestAgent(pki, {
     hostId: id,
     coordinatorPort: coord.port,

@@ -11,7 +11,7 @@ import { vmCall } from '../../../coordinator/cli/vm-client.js';
 import type { VmPlacementResponse } from '../../../proto/gen/plinth/v1/VmPlacementResponse.js';
 import { startTestAgent, startTestCoordinator, testAdmin, TestPki } from '../../harness/spine.js';
 import { waitFor } from '../../harness/wait.js';
-import { fakeLibvirt } from './fake-libvirt.js';
+import { fakeHypervisor } from '../../harness/fake-hypervisor.js';
 import { runVmCli, startVmApiServer } from './harness.js';
 
 /**
@@ -33,7 +33,7 @@ t.teardown(() => coord.stop());
 const admin = await testAdmin(pki, coord.port);
 t.teardown(() => admin.close());
 for (const id of HOSTS) {
-  const lv = fakeLibvirt({ cpus: CPUS, memoryMiB: MEMORY_MIB });
+  const lv = fakeHypervisor({ cpus: CPUS, memoryMiB: MEMORY_MIB });
   const agent = await startTestAgent(pki, {
     hostId: id,
     coordinatorPort: coord.port,

@@ -9,7 +9,7 @@ import type { DrainProgress } from '../../../coordinator/vms/types.js';
 import { PlinthError } from '../../../lib/errors.js';
 import { startTestAgent, startTestCoordinator, TestPki } from '../../harness/spine.js';
 import { waitFor } from '../../harness/wait.js';
-import { fakeHypervisor } from './fake-hypervisor.js';
+import { fakeHypervisor } from '../../harness/fake-hypervisor.js';
 
 /**
  * The VM service over a real coordinator (store, gateway, cluster) and three real
