@@ -1,14 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { call } from '../../coordinator/cli/admin-client.js';
-import type { CliIo } from '../../coordinator/cli/vm-cli-io.js';
-import { registerVmCommands } from '../../coordinator/cli/vm-commands.js';
 import { vmCall } from '../../coordinator/cli/vm-client.js';
 import type { LabAdmin } from '../../lab/admin.js';
 import type { Event } from '../../proto/gen/plinth/v1/Event.js';
 import {
-  coordinatorControl,
   heal,
   labAdminFor,
   labDown,
@@ -19,6 +12,7 @@ import {
   power,
   type LabInfo,
 } from '../harness/lab.js';
+import { eventsSince, guestFlags, lastEventId, runVmCli, waitAllReady } from '../harness/vm-lab.js';
 import { sleep, waitFor } from '../harness/wait.js';
 import type { Bench, BenchResult } from './types.js';
 
@@ -65,72 +59,10 @@ interface Sample {
   oldCopyRestarted?: boolean;
 }
 
-/** The real `plinth vm ...` commands (same commander tree), in process: see host-loss.test.ts. */
-async function plinth(cliConfig: string, args: string[]) {
-  const out = { code: 0 };
-  let text = '';
-  const io: CliIo = {
-    out: (s) => void (text += s),
-    err: (s) => void (text += s),
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    columns: () => 160,
-  };
-  const program = new Command('plinth')
-    .option('--cli-config <file>')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => void (text += s), writeErr: (s) => void (text += s) });
-  registerVmCommands(program, out, io);
-  try {
-    await program.parseAsync(['node', 'plinth', '--cli-config', cliConfig, ...args]);
-    if (out.code !== 0) throw new Error(`plinth ${args.join(' ')} -> ${out.code}: ${text}`);
-  } catch (e) {
-    if (e instanceof CommanderError) throw new Error(`plinth ${args.join(' ')}: ${text}`);
-    throw e;
-  }
-}
-
-/** The lab's coordinator config has no `vms` section: add the VM network and TCG only. */
-async function configureCoordinator(info: LabInfo): Promise<void> {
-  const f = join(info.dir, 'coordinator', 'coordinator.json');
-  const c = JSON.parse(await readFile(f, 'utf8')) as Record<string, unknown>;
-  c.vms = { networks: { [NET]: info.vmBridge }, defaultDomainType: 'qemu' };
-  await writeFile(f, JSON.stringify(c, null, 2) + '\n', { mode: 0o600 });
-  await coordinatorControl(REF, 'stop');
-  await coordinatorControl(REF, 'start');
-}
-
-async function allReady(admin: LabAdmin, timeoutMs = 90_000): Promise<void> {
-  await waitFor(
-    'every lab host ready and connected',
-    async () => (await admin.listHosts()).every((h) => h.state === 'ready' && h.connected),
-    { timeoutMs, intervalMs: 500 },
-  );
-}
-
-async function lastEventId(admin: LabAdmin): Promise<number> {
-  const r = await call(admin.client, admin.target, 'ListEvents', {
-    afterId: 0,
-    limit: 1,
-    hostId: '',
-  });
-  return Number(r.events.at(-1)?.id ?? 0);
-}
-
-async function eventsSince(admin: LabAdmin, afterId: number): Promise<Event[]> {
-  const out: Event[] = [];
-  let after = afterId;
-  for (let page = 0; page < 20 && after > 0; page++) {
-    const r = await call(admin.client, admin.target, 'ListEvents', {
-      afterId: after,
-      limit: 1000,
-      hostId: '',
-    });
-    out.push(...r.events);
-    if (r.events.length < 1000) break;
-    after = Number(r.events.at(-1)!.id);
-  }
-  return out;
+/** A `plinth vm ...` command in process (test/harness/vm-lab.ts); throws on failure. */
+async function plinth(cliConfig: string, args: string[]): Promise<void> {
+  const r = await runVmCli(['--cli-config', cliConfig, ...args]);
+  if (r.code !== 0) throw new Error(r.text);
 }
 
 async function getVm(admin: LabAdmin, name: string) {
@@ -194,16 +126,7 @@ async function once(
     'vm',
     'create',
     name,
-    '--vcpus',
-    '1',
-    '--memory',
-    '64MiB',
-    '--kernel',
-    info.guest.kernel,
-    '--initrd',
-    info.guest.initrd,
-    '--cmdline',
-    info.guest.cmdline,
+    ...guestFlags(info),
     '--nic',
     `network=${NET}`,
     '--disk',
@@ -263,7 +186,7 @@ async function once(
   // returning host for a while: it must not start its old copy (the VM runs elsewhere).
   await heal(REF, from);
   await power(REF, from, 'on', { wait: true, timeoutMs: 120_000 });
-  await allReady(admin, 120_000);
+  await waitAllReady(admin, 120_000);
   sample.oldCopyRestarted = await oldCopyWithin(from, vm.uuid, OLD_COPY_WATCH_MS);
   await plinth(info.cliConfig, ['vm', 'delete', name, '--timeout', '90s']);
   return sample;
@@ -354,12 +277,12 @@ export const bench: Bench = {
     try {
       // Default liveness (2/6/15 s); `source`: the checked-out code, dist/ may be stale.
       const info = await labUp({ ...REF, hosts: 3, runtime: 'source' });
-      await configureCoordinator(info);
-      const restartedAt = Date.now();
+      // The lab's coordinator already knows network `vm` and TCG guests.
+      const startedAt = Date.now();
       admin = await labAdminFor(info);
-      await allReady(admin);
+      await waitAllReady(admin, 90_000);
       // The controller ignores losses during the startup grace (the lab's 10 s).
-      await sleep(Math.max(0, restartedAt + 12_000 - Date.now()));
+      await sleep(Math.max(0, startedAt + 12_000 - Date.now()));
       const gap = { lastCutMs: 0 };
       for (let i = 0; i < RUNS && Date.now() - t0 < BUDGET_MS; i++)
         samples.push(await once(info, admin, i, gap));

@@ -1,12 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import t, { type Test } from 'tap';
-import { call } from '../../coordinator/cli/admin-client.js';
-import type { CliIo } from '../../coordinator/cli/vm-cli-io.js';
-import { registerVmCommands } from '../../coordinator/cli/vm-commands.js';
 import { vmCall } from '../../coordinator/cli/vm-client.js';
-import { isPlinthError } from '../../lib/errors.js';
 import type { LabAdmin } from '../../lab/admin.js';
 import type { Event } from '../../proto/gen/plinth/v1/Event.js';
 import {
@@ -30,6 +23,14 @@ import {
   type Sampler,
 } from '../harness/libvirt-sampler.js';
 import { spawnPlinth } from '../harness/spine.js';
+import {
+  eventsSince as labEventsSince,
+  guestFlags as labGuestFlags,
+  lastEventId as labLastEventId,
+  patchLabCoordinator,
+  runVmCli,
+  waitAllReady,
+} from '../harness/vm-lab.js';
 import { sleep, waitFor } from '../harness/wait.js';
 
 /**
@@ -59,46 +60,7 @@ let info: LabInfo;
 let admin: LabAdmin;
 let sampler: Sampler;
 
-/**
- * The real `plinth` commands (the same commander tree, argv, actions and output), run in
- * this process: spawning the CLI from source costs 2-15 s per call on a loaded 2-core
- * machine, which would make the suite minutes longer. `spawnPlinth` (a real child
- * process) is kept where the process itself matters.
- */
-async function plinth(args: string[]) {
-  const out = { code: 0 };
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    columns: () => 160,
-  };
-  const program = new Command('plinth')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerVmCommands(program, out, io);
-  let code: number;
-  try {
-    await program.parseAsync(['node', 'plinth', ...args]);
-    code = out.code;
-  } catch (e) {
-    // As coordinator/cli/main.ts maps them.
-    if (e instanceof CommanderError) code = e.exitCode;
-    else if (isPlinthError(e)) {
-      stderr += `plinth: ${e.message}\n  (${e.code})\n`;
-      code = e.code === 'PLINTH_E_INVALID_ARGUMENT' || e.code === 'PLINTH_E_CONFIG' ? 2 : 1;
-    } else {
-      stderr += `plinth: ${(e as Error).stack ?? String(e)}\n`;
-      code = 1;
-    }
-  }
-  const head = `plinth ${args.slice(0, 3).join(' ')}`;
-  const text = code === 0 ? head : `${head} -> ${code}\n${stdout.slice(-3000)}\n${stderr}`;
-  return { code, stdout, stderr, text };
-}
+const plinth = runVmCli;
 
 /**
  * The lab's coordinator config has no VM or evacuation sections (issue 8 predates 9 and
@@ -106,24 +68,21 @@ async function plinth(args: string[]) {
  * suite, then restart the coordinator on it.
  */
 async function configureCoordinator(): Promise<void> {
-  const f = join(info.dir, 'coordinator', 'coordinator.json');
-  const c = JSON.parse(await readFile(f, 'utf8')) as Record<string, unknown>;
-  c.vms = {
-    networks: { [NET]: info.vmBridge },
-    defaultDomainType: 'qemu',
-    reconcileIntervalSeconds: 1,
-    deleteTimeoutSeconds: 60,
-  };
-  c.evacuation = {
-    brake: { windowSeconds: BRAKE_WINDOW_S },
-    fenceRetrySeconds: 10,
-    relocateRetrySeconds: 5,
-    tickSeconds: 0.5,
-  };
-  c.fencing = { deadlineSeconds: 20, retries: 1, bmcTimeoutSeconds: 5 };
-  await writeFile(f, JSON.stringify(c, null, 2) + '\n', { mode: 0o600 });
-  await coordinatorControl(REF, 'stop');
-  await coordinatorControl(REF, 'start');
+  await patchLabCoordinator(REF, info, {
+    vms: {
+      networks: { [NET]: info.vmBridge },
+      defaultDomainType: 'qemu',
+      reconcileIntervalSeconds: 1,
+      deleteTimeoutSeconds: 60,
+    },
+    evacuation: {
+      brake: { windowSeconds: BRAKE_WINDOW_S },
+      fenceRetrySeconds: 10,
+      relocateRetrySeconds: 5,
+      tickSeconds: 0.5,
+    },
+    fencing: { deadlineSeconds: 20, retries: 1, bmcTimeoutSeconds: 5 },
+  });
 }
 
 async function hostState(id: string) {
@@ -141,40 +100,11 @@ async function waitState(id: string, states: string[], timeoutMs: number) {
   );
 }
 
-async function allReady(timeoutMs = 60_000): Promise<void> {
-  await waitFor(
-    'every lab host ready and connected',
-    async () => (await admin.listHosts()).every((h) => h.state === 'ready' && h.connected),
-    { timeoutMs, intervalMs: 500 },
-  );
-}
+const allReady = (timeoutMs?: number) => waitAllReady(admin, timeoutMs);
 
-async function lastEventId(): Promise<number> {
-  const r = await call(admin.client, admin.target, 'ListEvents', {
-    afterId: 0,
-    limit: 1,
-    hostId: '',
-  });
-  return Number(r.events.at(-1)?.id ?? 0);
-}
+const lastEventId = () => labLastEventId(admin);
 
-async function eventsSince(afterId: number, hostId = ''): Promise<Event[]> {
-  const out: Event[] = [];
-  let after = afterId;
-  for (let page = 0; page < 20; page++) {
-    const r = await call(admin.client, admin.target, 'ListEvents', {
-      afterId: after || 0,
-      limit: 1000,
-      hostId,
-    });
-    // afterId 0 means "the newest": the cursor is never 0 here once the lab has events.
-    const evs = after === 0 ? [] : r.events;
-    out.push(...evs);
-    if (evs.length < 1000) break;
-    after = Number(evs.at(-1)!.id);
-  }
-  return out;
-}
+const eventsSince = (afterId: number, hostId = '') => labEventsSince(admin, afterId, hostId);
 
 function eventsOf(evs: Event[], prefix: string, hostId?: string) {
   return evs.filter((e) => e.type.startsWith(prefix) && (!hostId || e.hostId === hostId));
@@ -183,22 +113,7 @@ function eventsOf(evs: Event[], prefix: string, hostId?: string) {
 const summary = (evs: Event[]) =>
   evs.map((e) => `${e.hostId || '-'} ${e.type}: ${e.message}`).join('\n');
 
-function guestFlags(): string[] {
-  return [
-    '--vcpus',
-    '1',
-    '--memory',
-    '64MiB',
-    '--kernel',
-    info.guest.kernel,
-    '--initrd',
-    info.guest.initrd,
-    '--cmdline',
-    info.guest.cmdline,
-    '--nic',
-    `network=${NET}`,
-  ];
-}
+const guestFlags = () => [...labGuestFlags(info), '--nic', `network=${NET}`];
 
 async function createVm(t: Test, name: string, extra: string[] = []) {
   const r = await plinth(['vm', 'create', name, ...guestFlags(), ...extra, '--json']);

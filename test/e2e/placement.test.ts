@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import t from 'tap';
 import { execFile } from '../../agent/host/exec.js';
-import type { CliIo } from '../../coordinator/cli/vm-cli-io.js';
-import { registerVmCommands } from '../../coordinator/cli/vm-commands.js';
 import { vmCall } from '../../coordinator/cli/vm-client.js';
-import { isPlinthError } from '../../lib/errors.js';
 import type { LabAdmin } from '../../lab/admin.js';
 import {
-  coordinatorControl,
   labAdminFor,
   labDown,
   labExec,
@@ -25,6 +19,12 @@ import {
   type Sampler,
 } from '../harness/libvirt-sampler.js';
 import { runPlinth } from '../harness/spine.js';
+import {
+  guestFlags as labGuestFlags,
+  patchLabCoordinator,
+  runVmCli,
+  waitAllReady,
+} from '../harness/vm-lab.js';
 import { sleep, waitFor } from '../harness/wait.js';
 
 /**
@@ -44,87 +44,22 @@ let info: LabInfo;
 let admin: LabAdmin;
 let sampler: Sampler | undefined;
 
-/**
- * The real `plinth` commands (the same commander tree, argv, actions and output), run in
- * this process: spawning the CLI from source costs 2-15 s per call on a loaded 2-core
- * machine, which would make the suite minutes longer. `runPlinth` (a real child
- * process) is kept where the process itself matters.
- */
-async function plinth(args: string[]) {
-  const out = { code: 0 };
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    columns: () => 160,
-  };
-  const program = new Command('plinth')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerVmCommands(program, out, io);
-  let code: number;
-  try {
-    await program.parseAsync(['node', 'plinth', ...args]);
-    code = out.code;
-  } catch (e) {
-    // As coordinator/cli/main.ts maps them.
-    if (e instanceof CommanderError) code = e.exitCode;
-    else if (isPlinthError(e)) {
-      stderr += `plinth: ${e.message}\n  (${e.code})\n`;
-      code = e.code === 'PLINTH_E_INVALID_ARGUMENT' || e.code === 'PLINTH_E_CONFIG' ? 2 : 1;
-    } else {
-      stderr += `plinth: ${(e as Error).stack ?? String(e)}\n`;
-      code = 1;
-    }
-  }
-  const head = `plinth ${args.slice(0, 3).join(' ')}`;
-  const text = code === 0 ? head : `${head} -> ${code}\n${stdout.slice(-3000)}\n${stderr}`;
-  return { code, stdout, stderr, text };
-}
+const plinth = runVmCli;
 
-/**
- * The lab writes a coordinator config without the VM sections (issue 8 predates issue 9):
- * add the VM network and TCG, then restart the coordinator on it.
- */
-async function enableVms(): Promise<void> {
-  const f = join(info.dir, 'coordinator', 'coordinator.json');
-  const c = JSON.parse(await readFile(f, 'utf8')) as Record<string, unknown>;
-  c.vms = {
-    networks: { [NET]: info.vmBridge },
-    defaultDomainType: 'qemu',
-    reconcileIntervalSeconds: 1,
-    deleteTimeoutSeconds: 60,
-  };
-  await writeFile(f, JSON.stringify(c, null, 2) + '\n', { mode: 0o600 });
-  await coordinatorControl(REF, 'stop');
-  await coordinatorControl(REF, 'start');
-}
+/** Faster status sweeps and deletes for the suite (the lab already knows network `vm`). */
+const enableVms = () =>
+  patchLabCoordinator(REF, info, {
+    vms: {
+      networks: { [NET]: info.vmBridge },
+      defaultDomainType: 'qemu',
+      reconcileIntervalSeconds: 1,
+      deleteTimeoutSeconds: 60,
+    },
+  });
 
-async function allReady(): Promise<void> {
-  await waitFor(
-    'every lab host ready and connected',
-    async () => (await admin.listHosts()).every((h) => h.state === 'ready' && h.connected),
-    { timeoutMs: 60_000, intervalMs: 500 },
-  );
-}
+const allReady = () => waitAllReady(admin);
 
-function guestFlags(): string[] {
-  return [
-    '--vcpus',
-    '1',
-    '--memory',
-    '64MiB',
-    '--kernel',
-    info.guest.kernel,
-    '--initrd',
-    info.guest.initrd,
-    '--cmdline',
-    info.guest.cmdline,
-  ];
-}
+const guestFlags = () => labGuestFlags(info);
 
 const announceBase = () => info.vmNet.replace(/\.0\/24$/, '.');
 
