@@ -1,16 +1,15 @@
-import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCodes, PlinthError } from '../../lib/errors.js';
 import type { JsonObject } from '../../lib/json.js';
 import type { Log } from '../../lib/log.js';
 import { assertName, isValidName } from '../../lib/names.js';
-import { peerIdentity } from '../../lib/tls.js';
 import type { AdminHandlers } from '../../proto/gen/plinth/v1/Admin.js';
 import type { HostSummary__Input } from '../../proto/gen/plinth/v1/HostSummary.js';
 import type { Event__Input } from '../../proto/gen/plinth/v1/Event.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { BmcRow, CoordinatorStore, HostRow, StoredEvent } from '../store/store.js';
 import { trustOf, type FencingService } from '../fencing/service.js';
+import { requireAdmin, unary } from './admin-auth.js';
 import { toServiceError } from './status.js';
 import { createVmAdmin } from './vm-admin.js';
 import { createEvacuationAdmin } from './evacuation-admin.js';
@@ -30,40 +29,6 @@ export interface AdminDeps {
 }
 
 const MAX_COMMAND_TIMEOUT_MS = 3_600_000;
-
-function requireAdmin(call: {
-  getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null;
-}): string {
-  const id = peerIdentity(call.getAuthContext()?.sslPeerCertificate);
-  if (!id || id.role !== 'admin') {
-    throw new PlinthError(
-      ErrorCodes.PERMISSION_DENIED,
-      `the Admin service needs an admin certificate (this one is ${id ? id.role : 'not a plinth certificate'}): use \`plinth pki issue --role admin\``,
-    );
-  }
-  return id.name;
-}
-
-/** Wrap a unary handler: role check, then errors mapped to status in one place. */
-function unary<Req, Res>(
-  log: Log,
-  name: string,
-  fn: (req: Req, who: string) => Res | Promise<Res>,
-): grpc.handleUnaryCall<Req, Res> {
-  return (call, cb) => {
-    Promise.resolve()
-      .then(() => fn(call.request, requireAdmin(call)))
-      .then(
-        (res) => cb(null, res),
-        (e: unknown) => {
-          const se = toServiceError(e);
-          if (se.code === grpc.status.INTERNAL)
-            log.error({ rpc: name, err: (e as Error).message }, 'admin call failed');
-          cb(se as grpc.ServiceError);
-        },
-      );
-  };
-}
 
 export function hostSummary(
   h: HostRow,

@@ -4,7 +4,7 @@ import { assertName } from '../../lib/names.js';
 import type { AdminHandlers } from '../../proto/gen/plinth/v1/Admin.js';
 import type { EvacuationStatusResponse__Input } from '../../proto/gen/plinth/v1/EvacuationStatusResponse.js';
 import type { EvacuationStatus } from '../evacuation/controller.js';
-import { unary } from './vm-admin.js';
+import { unary } from './admin-auth.js';
 
 /** The part of the evacuation controller the Admin API calls (the controller satisfies it). */
 export interface EvacuationAdminView {

@@ -1,10 +1,8 @@
-import type { PeerCertificate } from 'node:tls';
 import type * as grpc from '@grpc/grpc-js';
 import { ErrorCodes, PlinthError, isPlinthError } from '../../lib/errors.js';
 import type { Log } from '../../lib/log.js';
 import type { HostState } from '../../lib/model.js';
 import { assertName } from '../../lib/names.js';
-import { peerIdentity } from '../../lib/tls.js';
 import type { AdminHandlers } from '../../proto/gen/plinth/v1/Admin.js';
 import type { DrainUpdate__Input } from '../../proto/gen/plinth/v1/DrainUpdate.js';
 import type { Vm__Input } from '../../proto/gen/plinth/v1/Vm.js';
@@ -12,6 +10,7 @@ import type { VmPlacementResponse__Input } from '../../proto/gen/plinth/v1/VmPla
 import type { Placement } from '../scheduler/types.js';
 import type { ForceDeleteResult, ForceGate } from '../vms/force.js';
 import type { DrainProgress, DrainResult, VmRecord, VmService, VmStatus } from '../vms/types.js';
+import { requireAdmin, unary } from './admin-auth.js';
 import { toServiceError } from './status.js';
 
 /**
@@ -71,40 +70,6 @@ const TOKEN = /^[A-Za-z0-9._:-]{1,256}$/;
 
 function bad(message: string): never {
   throw new PlinthError(ErrorCodes.INVALID_ARGUMENT, message);
-}
-
-/** Same rule as the rest of Admin: only an admin certificate may call. */
-export function requireAdmin(call: {
-  getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null;
-}): string {
-  const id = peerIdentity(call.getAuthContext()?.sslPeerCertificate);
-  if (!id || id.role !== 'admin') {
-    throw new PlinthError(
-      ErrorCodes.PERMISSION_DENIED,
-      `the Admin service needs an admin certificate (this one is ${id ? id.role : 'not a plinth certificate'}): use \`plinth pki issue --role admin\``,
-    );
-  }
-  return id.name;
-}
-
-export function unary<Req, Res>(
-  log: Log,
-  name: string,
-  fn: (req: Req, who: string) => Res | Promise<Res>,
-): grpc.handleUnaryCall<Req, Res> {
-  return (call, cb) => {
-    Promise.resolve()
-      .then(() => fn(call.request, requireAdmin(call)))
-      .then(
-        (res) => cb(null, res),
-        (e: unknown) => {
-          const se = toServiceError(e);
-          if (!isPlinthError(e))
-            log.error({ rpc: name, err: (e as Error).message }, 'admin call failed');
-          cb(se as grpc.ServiceError);
-        },
-      );
-  };
 }
 
 export function vmToWire(r: VmRecord, hostState?: (hostId: string) => HostState): Vm__Input {
