@@ -75,7 +75,8 @@ export async function patchLabCoordinator(
   const c = JSON.parse(await readFile(f, 'utf8')) as Record<string, unknown>;
   await writeFile(f, JSON.stringify({ ...c, ...sections }, null, 2) + '\n', { mode: 0o600 });
   await coordinatorControl(ref, 'stop');
-  await coordinatorControl(ref, 'start');
+  // From source (tsx) on a machine also booting another lab, a start can take > 30 s.
+  await coordinatorControl(ref, 'start', 90_000);
 }
 
 export async function waitAllReady(admin: LabAdmin, timeoutMs = 60_000): Promise<void> {
