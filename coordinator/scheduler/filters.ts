@@ -161,11 +161,13 @@ export function maskHosts(c: PlaceContext, from: number, to: number, out: Uint8A
   return rejected;
 }
 
+// Scratch for hostMask: filtering is synchronous, so one serves every call.
+const ONE_MASK = new Uint8Array(1);
+
 /** One host's mask (explanations; same code as the hot path). */
 export function hostMask(c: PlaceContext, i: number): number {
-  const one = new Uint8Array(1);
-  maskHosts(c, i, i + 1, one);
-  return one[0]!;
+  maskHosts(c, i, i + 1, ONE_MASK);
+  return ONE_MASK[0]!;
 }
 
 // ---- explanation: numbers and reasons, built only for display and for rejected hosts ----

@@ -171,6 +171,17 @@ function rejectionScope(c: PlaceContext): null | 'all' | readonly number[] {
   return [...new Set([...fixed, ...extra])];
 }
 
+/**
+ * A filter that removed nothing, shared and frozen: most placements reject no host,
+ * and the hot path then allocates no summary at all (GC pauses stop every request
+ * in flight; the fewer objects a placement leaves, the rarer and shorter they are).
+ */
+const NOTHING_REMOVED: readonly FilterSummary[] = Object.freeze(
+  FILTERS.map(({ name }): FilterSummary =>
+    Object.freeze({ filter: name, removed: 0, reasons: Object.freeze([]) as never }),
+  ),
+);
+
 function summarise(
   c: PlaceContext,
   mask: Uint8Array,
@@ -178,9 +189,10 @@ function summarise(
   anyRejected: boolean,
   only: readonly number[] | null = null,
 ): FilterSummary[] {
+  if (!anyRejected) return NOTHING_REMOVED as FilterSummary[];
   return FILTERS.map(({ name, bit }, f) => {
     const count = removed[f]!;
-    if (!anyRejected || count === 0) return { filter: name, removed: 0, reasons: [] };
+    if (count === 0) return NOTHING_REMOVED[f]!;
     const reasons = new Map<string, number>();
     const count1 = (i: number) => {
       if ((mask[i]! & bit) === 0) return;

@@ -52,6 +52,10 @@ export class ScoreOrder {
   private readonly segBound: Float64Array;
   private readonly one = new Uint8Array(1);
   private readonly oneScore = new Float64Array(1);
+  /** boundTerms() output: [add, floor, rack]. */
+  private readonly terms = new Float64Array(3);
+  /** The walk's best so far (one object for every call: choose() is synchronous). */
+  private readonly st = { best: -1, score: -Infinity };
   readonly ws: number;
   readonly ww: number;
 
@@ -183,77 +187,66 @@ export class ScoreOrder {
    * Requires non-negative weights (the config's schema) and the index's own weights.
    */
   choose(c: PlaceContext, s: ScoreContext, bestScore: { value: number }): number {
-    const w = s.w;
     const inv = s.totalWeight > 0 ? 1 / s.totalWeight : 0;
-    const wr = w.rackBalance;
-    const wg = s.soft ? w.groupSoft : 0;
+    const wg = s.soft ? s.w.groupSoft : 0;
     const segs = this.segStart.length;
     const bound = this.segBound;
+    const t = this.terms;
     let first = -1;
     for (let k = 0; k < segs; k++) {
-      const b = this.startBound(c, s, k, wr, wg, inv);
+      const a = this.segStart[k]!;
+      if (a === this.segEnd[k]!) {
+        bound[k] = -Infinity;
+        continue;
+      }
+      this.boundTerms(c, s, k);
+      // The bound of the segment's first host (see walk()).
+      let hb = this.key[this.order[a]!]! + t[0]!;
+      if (this.segPack[k] === 0 && !(hb > t[1]!)) hb = t[1]!;
+      let b = (hb + t[2]! + wg) * inv;
+      if (b !== b) b = Infinity;
       bound[k] = b;
       if (b !== -Infinity && (first < 0 || b > bound[first]!)) first = k;
     }
-    const st = { best: -1, score: -Infinity };
+    const st = this.st;
+    st.best = -1;
+    st.score = -Infinity;
     if (first >= 0) {
-      this.walk(c, s, first, wr, wg, inv, st);
+      this.walk(c, s, first, wg, inv);
       for (let k = 0; k < segs; k++)
         if (k !== first && bound[k]! !== -Infinity && bound[k]! + MARGIN >= st.score)
-          this.walk(c, s, k, wr, wg, inv, st);
+          this.walk(c, s, k, wg, inv);
     }
     bestScore.value = st.score;
     return st.best;
   }
 
-  /** The bound of segment k's first host (-Infinity for an empty segment). */
-  private startBound(
-    c: PlaceContext,
-    s: ScoreContext,
-    k: number,
-    wr: number,
-    wg: number,
-    inv: number,
-  ): number {
-    const a = this.segStart[k]!;
-    if (a === this.segEnd[k]!) return -Infinity;
-    return this.boundAt(c, s, k, this.key[this.order[a]!]!, wr, wg, inv);
-  }
-
-  private boundAt(
-    c: PlaceContext,
-    s: ScoreContext,
-    k: number,
-    key: number,
-    wr: number,
-    wg: number,
-    inv: number,
-  ): number {
+  /**
+   * Segment k's bound, less the key, for this request, into this.terms (the bound
+   * is computed inline where it is used: a method returning a double would box it,
+   * once per host walked):
+   *   [0] what the request can add to a key: pack ws × dMax, spread −ws × dMin;
+   *   [1] spread: the floor of the share term (the clamp at 1), ww × maxWarnValue;
+   *   [2] wr × rack value.
+   * A bound is then ((key + [0], floored by [1] for spread) + [2] + wg) × inv, and a
+   * NaN (0 × Infinity: a capacity-less host) bounds nothing (Infinity).
+   */
+  private boundTerms(c: PlaceContext, s: ScoreContext, k: number): void {
+    const t = this.terms;
     const r = this.segRack[k]!;
     const rv = s.rackValue === null || r < 0 ? 1 : s.rackValue[r]!;
-    let hb: number;
     if (this.segPack[k] === 1) {
-      hb = key + this.ws * ((c.needV * this.maxInvV[k]! + c.needM * this.maxInvM[k]!) * 0.5);
+      t[0] = this.ws * ((c.needV * this.maxInvV[k]! + c.needM * this.maxInvM[k]!) * 0.5);
+      t[1] = -Infinity;
     } else {
-      const dMin = (c.needV * this.minInvV[k]! + c.needM * this.minInvM[k]!) * 0.5;
-      const clamped = this.ww * this.maxWarn[k]!;
-      const v = key - this.ws * dMin;
-      hb = v > clamped ? v : clamped;
+      t[0] = -(this.ws * ((c.needV * this.minInvV[k]! + c.needM * this.minInvM[k]!) * 0.5));
+      t[1] = this.ww * this.maxWarn[k]!;
     }
-    const b = (hb + wr * rv + wg) * inv;
-    // 0 x Infinity (a zero weight times a capacity-less host's share) bounds nothing.
-    return b === b ? b : Infinity;
+    t[2] = s.w.rackBalance * rv;
   }
 
-  private walk(
-    c: PlaceContext,
-    s: ScoreContext,
-    k: number,
-    wr: number,
-    wg: number,
-    inv: number,
-    st: { best: number; score: number },
-  ): void {
+  private walk(c: PlaceContext, s: ScoreContext, k: number, wg: number, inv: number): void {
+    const st = this.st;
     const end = this.segEnd[k]!;
     const one = this.one;
     const out = this.oneScore;
@@ -263,6 +256,12 @@ export class ScoreOrder {
     const iV = x.invVcpuCap;
     const iM = x.invMemCap;
     const wv = x.warnValue;
+    const keys = this.key;
+    this.boundTerms(c, s, k);
+    const add = this.terms[0]!;
+    const floor = this.terms[1]!;
+    const rack = this.terms[2]!;
+    const spread = this.segPack[k] === 0;
     // The previous host scored in this segment: a host with the very same inputs
     // (same segment = same rack and strategy; usage, capacities, warnings) has the
     // very same score, so it can be judged without scoring it again. Not with a soft
@@ -271,8 +270,12 @@ export class ScoreOrder {
     let lastScore = 0;
     for (let p = this.segStart[k]!; p < end; p++) {
       const i = this.order[p]!;
-      if (st.best >= 0 && this.boundAt(c, s, k, this.key[i]!, wr, wg, inv) + MARGIN < st.score)
-        return;
+      if (st.best >= 0) {
+        let hb = keys[i]! + add;
+        if (spread && !(hb > floor)) hb = floor;
+        const b = (hb + rack + wg) * inv;
+        if (b === b && b + MARGIN < st.score) return;
+      }
       let v: number;
       if (
         last >= 0 &&

@@ -1,5 +1,5 @@
 import type { PlaceContext } from './filters.js';
-import type { ScoreName, ScoreTerm, ScoreWeights } from './types.js';
+import type { ScoreTerm, ScoreWeights } from './types.js';
 
 /**
  * Scores of a host that passed every filter, each 0..1, combined as a weighted mean
@@ -38,13 +38,6 @@ export function prepareScores(c: PlaceContext, w: ScoreWeights): ScoreContext {
   const totalWeight = w.strategy + w.rackBalance + w.warnings + (soft ? w.groupSoft : 0);
   return { w, rackValue, soft, totalWeight };
 }
-
-export const SCORE_NAMES: readonly ScoreName[] = [
-  'strategy',
-  'rack-balance',
-  'warnings',
-  'group-soft',
-];
 
 /**
  * The one scoring implementation: scores of the hosts in [from, to) whose mask is 0,
@@ -113,18 +106,27 @@ export function scoreHosts(
   return best;
 }
 
+// Scratch for scoreOne: scoring is synchronous, so one set serves every call.
+const ONE_MASK = new Uint8Array(1);
+const ONE_SCORE = new Float64Array(1);
+const ONE_TERMS = new Float64Array(4);
+
 /** One passing host's score and its terms (weights and 0..1 values), from scoreHosts. */
 export function scoreOne(
   c: PlaceContext,
   s: ScoreContext,
   i: number,
 ): { score: number; terms: ScoreTerm[] } {
-  const out = new Float64Array(1);
-  const t = new Float64Array(4);
-  scoreHosts(c, s, i, i + 1, new Uint8Array(1), out, t);
-  const weights = [s.w.strategy, s.w.rackBalance, s.w.warnings, s.soft ? s.w.groupSoft : 0];
+  const out = ONE_SCORE;
+  const t = ONE_TERMS;
+  ONE_MASK[0] = 0;
+  scoreHosts(c, s, i, i + 1, ONE_MASK, out, t);
+  const w = s.w;
   const terms: ScoreTerm[] = [];
-  for (let k = 0; k < 4; k++)
-    if (weights[k]! > 0) terms.push({ score: SCORE_NAMES[k]!, weight: weights[k]!, value: t[k]! });
+  if (w.strategy > 0) terms.push({ score: 'strategy', weight: w.strategy, value: t[0]! });
+  if (w.rackBalance > 0) terms.push({ score: 'rack-balance', weight: w.rackBalance, value: t[1]! });
+  if (w.warnings > 0) terms.push({ score: 'warnings', weight: w.warnings, value: t[2]! });
+  if (s.soft && w.groupSoft > 0)
+    terms.push({ score: 'group-soft', weight: w.groupSoft, value: t[3]! });
   return { score: out[0]!, terms };
 }
