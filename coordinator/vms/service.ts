@@ -8,7 +8,7 @@ import { Batch, toRecord, trimPlacement, VmCore, type VmServiceDeps } from './co
 import { DesiredWriter } from './desired.js';
 import { checkDrainOptions, runDrain } from './drain.js';
 import { forceDeleteVm, type ForceDeleteResult, type ForceGate } from './force.js';
-import { placeElsewhere } from './moves.js';
+import { placeElsewhere, restoreOnOldHost } from './moves.js';
 import { StatusLoop } from './reconcile.js';
 import { parseVmSpec, placementRequest, type SpecContext } from './spec.js';
 import { VmStore, type DrainRow, type VmRow } from './store.js';
@@ -532,12 +532,24 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
         const log = (p: DrainProgress) =>
           deps.log.info({ host: row.hostId, ...p }, 'drain (resumed)');
         if (now() >= row.deadlineMs) {
+          // A VM whose stop the host never confirmed was placed nowhere else: left
+          // 'migrating' it would refuse stop/start/delete forever. It stays where it
+          // is, as the drain itself does at its deadline.
+          const stuck = vms
+            .onHost(row.hostId)
+            .filter((v) => v.status === 'migrating' && v.moveFrom === row.hostId);
+          for (const v of stuck)
+            restoreOnOldHost(
+              core,
+              v.name,
+              `the ${row.purpose} of ${row.hostId} was interrupted by a coordinator restart and its deadline passed before ${row.hostId} confirmed the stop: the move is abandoned and it stays on ${row.hostId}`,
+            );
           core.tx((b) => {
             vms.deleteDrain(row.hostId);
             core.event(b, row.hostId, {
               type: 'host.drain',
               severity: 'warning',
-              message: `${row.purpose} of ${row.hostId} was interrupted by a coordinator restart and its deadline has passed; ${vms.list({ hostId: row.hostId }).length} VM(s) are still on it (moves already under way continue)`,
+              message: `${row.purpose} of ${row.hostId} was interrupted by a coordinator restart and its deadline has passed; ${vms.list({ hostId: row.hostId }).length} VM(s) are still on it${stuck.length ? ` (${stuck.length} whose stop was not confirmed stay there: ${stuck.map((v) => v.name).join(', ')})` : ''}; moves already under way continue`,
             });
           });
           continue;

@@ -262,6 +262,40 @@ t.test('a drain interrupted by a coordinator restart resumes', async (t) => {
   t.ok(sim.cluster.events.some((e) => e.type === 'host.drain' && /resuming/.test(e.message)));
 });
 
+t.test(
+  'a drain whose deadline passed while the coordinator was down: unconfirmed moves are abandoned',
+  async (t) => {
+    const sim = await startSim(['h1', 'h2']);
+    t.teardown(() => sim.close());
+    sim.svc.cordon('h2', true);
+    await sim.svc.create(shared('s-1'));
+    sim.svc.cordon('h2', false);
+    sim.agent('h1');
+    await settle(sim, 's-1', 'running');
+    void sim.svc.drain('h1', { deadlineMs: 1000, parallel: 1 }, () => {}).catch(() => {});
+    await settle(sim, 's-1', 'migrating');
+    // h1 never reports the stop; the coordinator is down across the deadline.
+    await sim.restart(1200);
+    const vm = sim.svc.get('s-1');
+    t.equal(vm.hostId, 'h1', 'it stays on h1');
+    t.not(vm.status, 'migrating', 'not left migrating (that would refuse stop/start/delete)');
+    t.match(vm.reason, /deadline passed before h1 confirmed the stop/);
+    t.equal(
+      (sim.store.db.prepare('SELECT COUNT(*) AS n FROM drains').get() as { n: number }).n,
+      0,
+      'the drain row is gone',
+    );
+    t.ok(
+      sim.cluster.events.some(
+        (e) => e.type === 'host.drain' && /stop was not confirmed stay there: s-1/.test(e.message),
+      ),
+    );
+    sim.agent('h1');
+    await settle(sim, 's-1', 'running');
+    t.ok((await sim.svc.stop('s-1')).name, 'stop is accepted again');
+  },
+);
+
 t.test('relocate (evacuation): new host, new token, old host drops it', async (t) => {
   const sim = await startSim(['h1', 'h2']);
   t.teardown(() => sim.close());

@@ -56,7 +56,8 @@ export interface Sim {
     host: string,
     opts?: { ack?: boolean; observe?: boolean; fail?: string[]; extra?: ObjectChange[] },
   ): void;
-  restart(): Promise<void>;
+  /** Close the coordinator side, stay down `downMs`, open it again and run(). */
+  restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -167,10 +168,11 @@ export async function startSim(hosts: string[], over: Partial<VmsConfig> = {}): 
       }
       cluster.emit('changed', host, 'objects');
     },
-    async restart() {
+    async restart(downMs = 0) {
       parts.svc.close();
       parts.engine.close();
       parts.store.close();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       parts = make();
       parts.svc.run();
     },
