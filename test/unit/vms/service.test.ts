@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ErrorCodes, PlinthError } from '../../../lib/errors.js';
 import type { JsonObject } from '../../../lib/json.js';
 import type { DrainProgress } from '../../../coordinator/vms/types.js';
@@ -239,7 +239,8 @@ t.test('drain with no other host: nothing is stopped, failed with the reason', a
   );
 });
 
-t.test('a drain interrupted by a coordinator restart resumes', async (t) => {
+/** s-1 running on h1, h2 free, and a drain of h1 under way: s-1 is 'migrating'. */
+async function drainingS1(t: Test, deadlineMs: number): Promise<Sim> {
   const sim = await startSim(['h1', 'h2']);
   t.teardown(() => sim.close());
   sim.svc.cordon('h2', true);
@@ -247,8 +248,13 @@ t.test('a drain interrupted by a coordinator restart resumes', async (t) => {
   sim.svc.cordon('h2', false);
   sim.agent('h1');
   await settle(sim, 's-1', 'running');
-  void sim.svc.drain('h1', { deadlineMs: 20_000, parallel: 1 }, () => {}).catch(() => {});
+  void sim.svc.drain('h1', { deadlineMs, parallel: 1 }, () => {}).catch(() => {});
   await settle(sim, 's-1', 'migrating');
+  return sim;
+}
+
+t.test('a drain interrupted by a coordinator restart resumes', async (t) => {
+  const sim = await drainingS1(t, 20_000);
   await sim.restart();
   t.equal(status(sim, 's-1'), 'migrating', 'the move survived the restart');
   sim.agent('h1');
@@ -265,15 +271,7 @@ t.test('a drain interrupted by a coordinator restart resumes', async (t) => {
 t.test(
   'a drain whose deadline passed while the coordinator was down: unconfirmed moves are abandoned',
   async (t) => {
-    const sim = await startSim(['h1', 'h2']);
-    t.teardown(() => sim.close());
-    sim.svc.cordon('h2', true);
-    await sim.svc.create(shared('s-1'));
-    sim.svc.cordon('h2', false);
-    sim.agent('h1');
-    await settle(sim, 's-1', 'running');
-    void sim.svc.drain('h1', { deadlineMs: 1000, parallel: 1 }, () => {}).catch(() => {});
-    await settle(sim, 's-1', 'migrating');
+    const sim = await drainingS1(t, 1000);
     // h1 never reports the stop; the coordinator is down across the deadline.
     await sim.restart(1200);
     const vm = sim.svc.get('s-1');
