@@ -26,6 +26,7 @@ import { spawnPlinth } from '../harness/spine.js';
 import {
   eventsSince as labEventsSince,
   guestFlags as labGuestFlags,
+  labLogTails,
   lastEventId as labLastEventId,
   patchLabCoordinator,
   runVmCli,
@@ -225,6 +226,11 @@ if (why) {
       info.hosts.map((h) => ({ id: h.id, libvirtUri: h.libvirtUri, netns: h.ns })),
       { intervalMs: 300 },
     );
+  });
+
+  // CI removes the lab afterwards: a failed scenario leaves its logs in the output.
+  t.afterEach((c) => {
+    if (!c.passing() && info) t.comment(labLogTails(info));
   });
 
   t.teardown(async () => {
@@ -528,7 +534,9 @@ if (why) {
             timeoutMs: 60_000,
             intervalMs: 100,
           },
-        );
+        ).catch((e: Error) => {
+          throw new Error(`${e.message}; the drain printed: ${out.trim() || '(nothing)'}`);
+        });
         cursor = await lastEventId();
         await coordinatorControl(REF, 'kill');
         t.pass(`coordinator killed mid-drain after: ${out.trim().split('\n')[0]}`);

@@ -21,6 +21,7 @@ import {
 import { runPlinth } from '../harness/spine.js';
 import {
   guestFlags as labGuestFlags,
+  labLogTails,
   patchLabCoordinator,
   runVmCli,
   waitAllReady,
@@ -157,6 +158,11 @@ if (why) {
       info.hosts.map((h) => ({ id: h.id, libvirtUri: h.libvirtUri, netns: h.ns })),
       { intervalMs: 400 },
     );
+  });
+
+  // CI removes the lab afterwards: a failed scenario leaves its logs in the output.
+  t.afterEach((c) => {
+    if (!c.passing() && info) t.comment(labLogTails(info));
   });
 
   t.teardown(async () => {

@@ -6,6 +6,8 @@ import { registerVmCommands } from '../../coordinator/cli/vm-commands.js';
 import { call } from '../../coordinator/cli/admin-client.js';
 import { isPlinthError } from '../../lib/errors.js';
 import type { LabAdmin } from '../../lab/admin.js';
+import { tail } from '../../lab/host.js';
+import { labPaths } from '../../lab/state.js';
 import type { Event } from '../../proto/gen/plinth/v1/Event.js';
 import { coordinatorControl, type LabInfo } from './lab.js';
 import { waitFor } from './wait.js';
@@ -121,4 +123,16 @@ export async function eventsSince(admin: LabAdmin, afterId: number, hostId = '')
     after = Number(r.events.at(-1)!.id);
   }
   return out;
+}
+
+/**
+ * The ends of the lab coordinator's and agents' logs. Printed when a lab scenario
+ * fails: CI removes the lab afterwards, and with it the only record of why.
+ */
+export function labLogTails(info: LabInfo, chars = 2500): string {
+  const parts = [
+    `--- coordinator.log\n${tail(join(labPaths(info.dir).coordDir, 'coordinator.log'), chars)}`,
+  ];
+  for (const h of info.hosts) parts.push(`--- ${h.id} agent.log\n${tail(h.agentLog, chars)}`);
+  return parts.join('\n');
 }
