@@ -22,6 +22,13 @@ import type { Bench, BenchResult } from './types.js';
  */
 const REFERENCE = 'Nomad C1M ≈ 3,750/s (5 servers); kube-scheduler CI thresholds 270–400 pods/s';
 const WINDOW = 256;
+/**
+ * With 100 in flight, one slow commit or one GC pause delays the ~100 requests
+ * waiting at that moment. Over 10,000 requests that single event is 1 %, so the
+ * p99 then measured one event, not the steady state; 50,000 (about a second) make
+ * it 0.2 %. The note prints p99.9 and the slowest request as well.
+ */
+const CONCURRENT_REQUESTS = 50_000;
 
 function hosts(n: number): SimHost[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -203,7 +210,7 @@ export const bench: Bench = {
         );
         batchSeconds.length = 0;
         const gc = gcPauses();
-        const conc = await pump(engine, 10_000, requestStream(13, 'c'), 100);
+        const conc = await pump(engine, CONCURRENT_REQUESTS, requestStream(13, 'c'), 100);
         const pauses = gc.stop();
         const batches = [...batchSeconds].sort((a, b) => a - b).map((v) => v * 1000);
         check();
@@ -221,8 +228,9 @@ export const bench: Bench = {
             unit: 'ms',
             target: '<= 5 ms',
             ok: cp99 <= 5,
-            // Every request of a batch waits for the whole batch: the slowest batch is the p99.
-            note: `${batches.length} batches (transaction + commit) p50 ${r2(percentile(batches, 50))} ms, max ${r2(batches[batches.length - 1] ?? 0)} ms; ${pauses}; ${context(conc.cpuUs)}`,
+            // Every request in flight waits out a slow commit or a GC pause: say both,
+            // and the slowest request, beside the p99.
+            note: `over ${CONCURRENT_REQUESTS.toLocaleString('en')} requests, p99.9 ${r2(percentile(conc.lat, 99.9))} ms, max ${r2(conc.lat[conc.lat.length - 1] ?? 0)} ms; ${batches.length} batches (transaction + commit) p50 ${r2(percentile(batches, 50))} ms, max ${r2(batches[batches.length - 1] ?? 0)} ms; ${pauses}; ${context(conc.cpuUs)}`,
           },
           {
             name: '100 concurrent requests at 5,000 hosts, throughput',
