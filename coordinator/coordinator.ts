@@ -154,9 +154,11 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
       );
       const proto = loadProto();
       server = new grpc.Server(serverOptions);
-      const commits = new GroupCommit(store.db, (size, seconds) => {
-        commitSeconds.observe(seconds);
-        batchSize.observe(size);
+      const commits = new GroupCommit(store.db, {
+        onBatch: (size, seconds) => {
+          commitSeconds.observe(seconds);
+          batchSize.observe(size);
+        },
       });
       server.addService(
         proto.plinth.v1.AgentGateway.service,

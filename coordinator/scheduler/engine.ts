@@ -4,6 +4,7 @@ import type { Log } from '../../lib/log.js';
 import { isValidName } from '../../lib/names.js';
 import type { Db } from '../../lib/sqlite.js';
 import type { Statement } from 'better-sqlite3';
+import { GroupCommit } from '../store/group-commit.js';
 import { CapacityIndex } from './capacity-index.js';
 import type { NetworkMap, SchedulerConfig } from './config.js';
 import { placeIndexed, type PlaceOptions } from './place.js';
@@ -54,12 +55,6 @@ export interface EngineClaim {
 
 type Undo = (() => void)[];
 
-interface Job {
-  run: (undo: Undo) => unknown;
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * The placement engine: a live capacity index in memory (rebuilt from SQLite at
  * start, kept current by claims and by invalidateHost), and placement with its
@@ -76,22 +71,14 @@ export class PlacementEngine {
   private readonly dirty = new Set<string>();
   private readonly instance = randomUUID().slice(0, 8);
   private version = 0;
-  private queue: Job[] = [];
-  private scheduled = false;
-  private readonly maxBatch: number;
+  private readonly commits: GroupCommit;
   private readonly onState = (hostId: string) => this.invalidateHost(hostId);
-  private readonly runBatch: (
-    batch: Job[],
-    undo: Undo,
-    results: { ok: boolean; value: unknown }[],
-  ) => void;
   private readonly stmt: {
     claim: Statement<[string, string, number, number, string, number]>;
     release: Statement<[string]>;
   };
 
   constructor(private readonly deps: PlacementEngineDeps) {
-    this.maxBatch = deps.maxBatch ?? 256;
     const db = deps.store.db;
     this.stmt = {
       claim: db.prepare(
@@ -99,22 +86,22 @@ export class PlacementEngine {
       ),
       release: db.prepare('DELETE FROM claims WHERE vm_name = ?'),
     };
-    // Built once: creating a transaction function per call costs more than the claim.
-    // Called inside runBatch, runJob is a savepoint: a failing job rolls back alone.
-    const runJob = db.transaction((job: Job, undo: Undo) => job.run(undo));
-    this.runBatch = db.transaction(
-      (batch: Job[], undo: Undo, results: { ok: boolean; value: unknown }[]) => {
-        for (const job of batch) {
-          const mark = undo.length;
-          try {
-            results.push({ ok: true, value: runJob(job, undo) });
-          } catch (e) {
-            while (undo.length > mark) undo.pop()!();
-            results.push({ ok: false, value: e });
-          }
-        }
+    this.commits = new GroupCommit(db, {
+      maxBatch: deps.maxBatch ?? 256,
+      ...(deps.onBatch ? { onBatch: deps.onBatch } : {}),
+      commitError: (e, size) => {
+        deps.log.error(
+          { err: (e as Error).message, batch: size },
+          'placement commit failed: claims rolled back',
+        );
+        return new PlinthError(
+          ErrorCodes.STORE,
+          `placement commit failed: ${(e as Error).message}`,
+          undefined,
+          { cause: e },
+        );
       },
-    );
+    });
     this.refresh();
     deps.liveness.on?.('state', this.onState);
   }
@@ -361,51 +348,20 @@ export class PlacementEngine {
     this.idx = new CapacityIndex({ ...snap, hosts });
   }
 
+  /** Run `run` in the next group commit; its index changes are undone if it or the commit fails. */
   private enqueue<T>(run: (undo: Undo) => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    const undo: Undo = [];
+    return this.commits.enqueue(
+      () => run(undo),
+      () => {
+        while (undo.length) undo.pop()!();
+      },
+    );
   }
 
-  /** One transaction for the queued jobs (up to maxBatch); the rest go in the next turn. */
+  /** Commit what is queued now (shutdown, tests). */
   flush(): void {
-    this.scheduled = false;
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (this.queue.length > 0) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-    if (batch.length === 0) return;
-    const undo: Undo = [];
-    const results: { ok: boolean; value: unknown }[] = [];
-    const t0 = performance.now();
-    try {
-      this.runBatch(batch, undo, results);
-    } catch (e) {
-      while (undo.length) undo.pop()!();
-      this.deps.log.error(
-        { err: (e as Error).message, batch: batch.length },
-        'placement commit failed: claims rolled back',
-      );
-      const err = new PlinthError(
-        ErrorCodes.STORE,
-        `placement commit failed: ${(e as Error).message}`,
-        undefined,
-        { cause: e },
-      );
-      for (const job of batch) job.reject(err);
-      return;
-    }
-    this.deps.onBatch?.(batch.length, (performance.now() - t0) / 1000);
-    batch.forEach((job, i) => {
-      const r = results[i]!;
-      if (r.ok) job.resolve(r.value);
-      else job.reject(r.value);
-    });
+    this.commits.flush();
   }
 }
 
