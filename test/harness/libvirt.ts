@@ -14,6 +14,20 @@ const run = promisify(execFile);
  * given explicitly. Several instances coexist on one machine and never see the
  * host's libvirt, nor each other's guests.
  */
+/**
+ * A domain's state from `virsh domstate`, or 'absent' when libvirt says there is no
+ * such domain. Any other failure (libvirtd down, a timeout) is thrown: a check
+ * that a guest is gone must not pass because virsh could not ask.
+ */
+export async function domState(lv: Pick<LibvirtInstance, 'virsh'>, name: string): Promise<string> {
+  try {
+    return (await lv.virsh(['domstate', name])).trim();
+  } catch (e) {
+    if (/failed to get domain|Domain not found/i.test((e as Error).message)) return 'absent';
+    throw e;
+  }
+}
+
 export interface LibvirtInstance {
   dir: string;
   /** Bind-mounted over /run/libvirt inside the namespace: sockets and QEMU pidfiles. */

@@ -6,7 +6,7 @@ import type { Agent } from '../../../agent/agent.js';
 import type { Coordinator } from '../../../coordinator/coordinator.js';
 import type { JsonObject } from '../../../lib/json.js';
 import { buildGuestImage, guestImageMissing } from '../../harness/guest-image.js';
-import { libvirtMissing, startLibvirt } from '../../harness/libvirt.js';
+import { domState, libvirtMissing, startLibvirt } from '../../harness/libvirt.js';
 import { TestPki } from '../../harness/spine.js';
 import { sleep, waitFor } from '../../harness/wait.js';
 import { startCoordinatorAt, startOfflineAgent } from './helpers.js';
@@ -92,8 +92,7 @@ if (missing) {
     await stopCoordinator();
   });
 
-  const state = async (name: string) =>
-    (await lv.virsh(['domstate', name]).catch(() => 'absent')).trim();
+  const state = (name: string) => domState(lv, name);
   // Written straight into the coordinator's store and pushed on the host's stream (what
   // SetDesired did before the VM service): these documents carry hand-written
   // assignments, which the VM service would otherwise replace with its own.

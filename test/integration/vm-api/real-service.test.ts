@@ -1,26 +1,17 @@
 import t from 'tap';
-import { silentLog } from '../../../lib/log.js';
-import { PlacementEngine } from '../../../coordinator/scheduler/engine.js';
-import {
-  resolveSchedulerConfig,
-  DEFAULT_SCHEDULER_INPUT,
-} from '../../../coordinator/scheduler/config.js';
-import { defaultVmsConfig, networkMap } from '../../../coordinator/vms/config.js';
-import { createVmService } from '../../../coordinator/vms/service.js';
+import { DEFAULT_SCHEDULER_INPUT } from '../../../coordinator/scheduler/config.js';
 import { vmCall } from '../../../coordinator/cli/vm-client.js';
 import type { VmPlacementResponse } from '../../../proto/gen/plinth/v1/VmPlacementResponse.js';
 import { startTestAgent, startTestCoordinator, testAdmin, TestPki } from '../../harness/spine.js';
 import { waitFor } from '../../harness/wait.js';
 import { fakeHypervisor } from '../../harness/fake-hypervisor.js';
-import { runVmCli, startVmApiServer } from './harness.js';
+import { runVmCli } from './harness.js';
 
 /**
  * The VM API and CLI against the real VM service, scheduler and SQLite store of a
  * real coordinator, with three real agents whose libvirt is an in-memory stand-in
- * (fake-libvirt.ts). When the coordinator serves the VM RPCs itself (wired in
- * coordinator.ts), its own port is used; until then the test builds the same
- * service (PlacementEngine + createVmService over the coordinator's store and
- * cluster) and serves createVmAdmin in front of it.
+ * (test/harness/fake-hypervisor.ts), through the coordinator's own Admin port. The
+ * same lifecycle against a real libvirtd is test/integration/vms/lifecycle-libvirt.test.ts.
  */
 const HOSTS = ['pla-h1', 'pla-h2', 'pla-h3'];
 const CPUS = 2;
@@ -48,37 +39,11 @@ await waitFor(
   { timeoutMs: 20_000, intervalMs: 100 },
 );
 
-let vmPort = coord.port;
-const wired = await vmCall(admin.client, admin.target, 'ListVms', {}).then(
-  () => true,
-  () => false,
-);
-if (!wired) {
-  const engine = new PlacementEngine({
-    store: coord.store,
-    liveness: coord.cluster,
-    config: resolveSchedulerConfig(),
-    networks: networkMap(defaultVmsConfig.networks),
-    now: Date.now,
-    log: silentLog(),
-  });
-  const service = createVmService(
-    { store: coord.store, cluster: coord.cluster, engine, log: silentLog() },
-    { ...defaultVmsConfig, reconcileIntervalSeconds: 0.5, deleteTimeoutSeconds: 30 },
-  );
-  service.run();
-  t.teardown(() => service.close());
-  const server = await startVmApiServer(pki, service);
-  t.teardown(() => server.stop());
-  vmPort = server.port;
-}
-t.comment(
-  wired
-    ? 'the coordinator serves the VM API itself'
-    : 'the coordinator does not serve the VM API yet: serving createVmAdmin over its store and cluster',
-);
-const api = wired ? admin : await testAdmin(pki, vmPort);
-if (!wired) t.teardown(() => api.close());
+// The coordinator serves the VM API itself (coordinator.ts); if it does not, this
+// throws and the file fails before any subtest.
+await vmCall(admin.client, admin.target, 'ListVms', {});
+const api = admin;
+const vmPort = coord.port;
 const files = await pki.issue('admin', 'pla-cli');
 const target = { coordinator: `127.0.0.1:${vmPort}`, ...files };
 const cli = (...args: string[]) =>

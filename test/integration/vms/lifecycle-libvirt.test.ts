@@ -7,7 +7,7 @@ import { PlacementEngine } from '../../../coordinator/scheduler/engine.js';
 import { defaultVmsConfig } from '../../../coordinator/vms/config.js';
 import { createVmService } from '../../../coordinator/vms/service.js';
 import { buildGuestImage, guestImageMissing } from '../../harness/guest-image.js';
-import { libvirtMissing, startLibvirt } from '../../harness/libvirt.js';
+import { domState, libvirtMissing, startLibvirt } from '../../harness/libvirt.js';
 import { startTestAgent, startTestCoordinator, TestPki } from '../../harness/spine.js';
 import { waitFor } from '../../harness/wait.js';
 import { testConfig } from '../libvirt/context.js';
@@ -79,10 +79,7 @@ if (missing) {
     engine.close();
   });
   const status = () => vms.list().find((v) => v.name === 'plv-vm1')?.status;
-  const state = async () => {
-    const out = await lv.virsh(['domstate', 'plv-vm1']).catch(() => 'gone');
-    return out.trim();
-  };
+  const state = () => domState(lv, 'plv-vm1');
 
   t.test('create -> running on libvirt', async (t) => {
     const { vm } = await vms.create({
@@ -119,7 +116,7 @@ if (missing) {
   t.test('delete -> gone from libvirt and from the coordinator', async (t) => {
     await vms.delete('plv-vm1');
     t.equal(vms.list().length, 0);
-    t.match(await state(), /gone|failed to get domain/);
+    t.equal(await state(), 'absent');
     t.equal(coord.store.objectsOfKind('plv-lv1', 'libvirt.domain').length, 0);
   });
 }

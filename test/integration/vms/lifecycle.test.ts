@@ -107,10 +107,13 @@ t.test(
         'running',
         `${v.name} runs on ${v.hostId}`,
       );
-      const held = coord.store
-        .objectsOfKind(v.hostId!, 'agent.assignment')
-        .find((o) => o.id === v.uuid);
-      if (held) t.equal(held.data.token, v.fenceToken, `${v.hostId} holds ${v.name}'s fence token`);
+      const heldOf = () =>
+        coord.store.objectsOfKind(v.hostId!, 'agent.assignment').find((o) => o.id === v.uuid);
+      await waitFor(`${v.hostId} reports ${v.name}'s assignment`, () => heldOf() !== undefined, {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      });
+      t.equal(heldOf()!.data.token, v.fenceToken, `${v.hostId} holds ${v.name}'s fence token`);
     }
     const hist = vms.get(names[0]!).history.map((h) => h.status);
     t.same(hist.slice(0, 1), ['placed']);
