@@ -4,7 +4,7 @@ import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SPINE_ASN, type LabLayout } from './layout.js';
 import type { LabPaths, LabState } from './state.js';
-import { alive, killNetns, readPid, run, stopPid, waitUntil } from './sys.js';
+import { alive, readPid, run, stopPid, waitUntil } from './sys.js';
 
 export function coordinatorPid(p: LabPaths): number | undefined {
   const pid = readPid(join(p.coordDir, 'coordinator.pid'));
@@ -154,8 +154,4 @@ export async function spineVtysh(p: LabPaths, command: string): Promise<string> 
     15_000,
   );
   return r.stdout;
-}
-
-export async function stopNamespaceProcesses(ns: string): Promise<void> {
-  await killNetns(ns);
 }

@@ -14,7 +14,6 @@ import {
   defaultSubnetIndex,
   labLayout,
   type HostLayout,
-  type LabLayout,
 } from './layout.js';
 import { ensureNetwork } from './network.js';
 import {
@@ -262,7 +261,7 @@ export async function labUp(
       l.hosts
         .filter((h) => powerState(h) === 'on')
         .map(async (h) => {
-          await waitHostReady(l, admin, h, left());
+          await waitHostReady(admin, h, left());
           say('agent ready at the coordinator', h.id);
           await setBmc(admin, h.id, `${h.bmcAddr}:${BMC_PORT}`, BMC_USER, bmcPasswordFile(h));
           const gen = await admin.mergeDesired(h.id, baseDesired(h));
@@ -311,12 +310,7 @@ function brokenReason(h: HostLayout): string | undefined {
 /** The drivers every lab host runs; `up` waits until each reports healthy. */
 export const LAB_DRIVERS = ['host', 'libvirt', 'ovs', 'frr', 'bmc'] as const;
 
-async function waitHostReady(
-  l: LabLayout,
-  admin: LabAdmin,
-  h: HostLayout,
-  timeoutMs: number,
-): Promise<void> {
+async function waitHostReady(admin: LabAdmin, h: HostLayout, timeoutMs: number): Promise<void> {
   await waitUntil(
     `host ${h.id} to boot and its agent to be ready`,
     async () => {
@@ -340,5 +334,4 @@ async function waitHostReady(
       `${e.message}\n--- ${h.id} boot.log\n${tail(join(h.dir, 'log', 'boot.log'), 800)}\n--- agent.log\n${tail(join(h.dir, 'log', 'agent.log'), 1500)}`,
     );
   });
-  void l;
 }

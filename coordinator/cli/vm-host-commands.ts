@@ -66,8 +66,7 @@ async function runDrain(
 
 /**
  * `host cordon|uncordon|drain|maintenance`: joins the `host` command operator.ts
- * builds (call after registerOperatorCommands). Replaces the storage-only
- * `host maintenance` of bmc-commands.ts.
+ * builds (call after registerOperatorCommands).
  */
 export function registerHostVmCommands(program: Command, out: Out, io: CliIo): void {
   // `host` belongs to operator.ts; these subcommands join it (call after registerOperatorCommands).
@@ -116,10 +115,7 @@ export function registerHostVmCommands(program: Command, out: Out, io: CliIo): v
       runDrain(cmd, io, out, id, o, 'draining', { method: 'DrainHost' }),
     );
 
-  // Replaces the storage-only `host maintenance` of bmc-commands.ts: entering now
-  // drains first; --storage-only keeps the old behaviour.
-  const existing = host.commands.find((c) => c.name() === 'maintenance');
-  if (existing) (host.commands as Command[]).splice(host.commands.indexOf(existing), 1);
+  // Entering drains first; --storage-only does the Ceph side alone.
   host
     .command('maintenance <id> <action>')
     .description(

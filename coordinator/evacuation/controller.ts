@@ -400,11 +400,12 @@ export function createEvacuationController(d: EvacuationDeps, cfg: EvacuationCon
     try {
       for (let pass = 0; pass < 3 && !stopped; pass++) {
         const records = d.vms.vmsOnHost(hostId);
+        const input = baseInput(hostId, h);
         const r = decide({
-          ...baseInput(hostId, h),
+          ...input,
           vms: records.map((v) => vmView(v, inflight.has(v.name), retryAt.get(v.name))),
         });
-        if (!h.progress && records.length > 0 && baseInput(hostId, h).hostState === 'down') {
+        if (!h.progress && records.length > 0 && input.hostState === 'down') {
           h.progress = { hostId, startedAtMs: d.now(), relocated: [], doneReported: false };
           save(hostId, h);
           emit(

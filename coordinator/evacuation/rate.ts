@@ -21,10 +21,3 @@ export function rateAvailable(s: RateState, nowMs: number, perMinute: number): n
 export function rateTake(s: RateState, nowMs: number): RateState {
   return { starts: [...s.starts.filter((t) => t > nowMs - RATE_WINDOW_MS), nowMs] };
 }
-
-/** When the next slot frees up (nowMs when one is free). */
-export function rateNextFreeMs(s: RateState, nowMs: number, perMinute: number): number {
-  const recent = s.starts.filter((t) => t > nowMs - RATE_WINDOW_MS).sort((a, b) => a - b);
-  if (recent.length < perMinute) return nowMs;
-  return recent[recent.length - perMinute]! + RATE_WINDOW_MS;
-}

@@ -244,13 +244,3 @@ export function readClaims(db: Db): ClaimRow[] {
     group: r.group_name,
   }));
 }
-
-/** The whole snapshot from SQLite and the cluster's liveness (for tools and tests). */
-export function loadSnapshot(
-  db: Db,
-  liveness: Liveness,
-  cfg: SchedulerConfig,
-  networks: NetworkMap,
-): SchedulerSnapshot {
-  return buildSnapshot(readHostFacts(db, liveness), usageByHost(readClaims(db)), cfg, networks);
-}

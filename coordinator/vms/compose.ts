@@ -191,10 +191,9 @@ export function composeDesired(
       for (const a of announce) if (!prefixes.includes(a.prefix)) prefixes.push(a.prefix);
       // A VM's /32 has no route of its own in the host's RIB, so FRR's import check
       // would hold it back: announce it regardless, unless the operator's base says.
-      const importCheck = base.bgp.importCheck ?? (announce.length > 0 ? false : undefined);
       spec.bgp = {
         ...base.bgp,
-        ...(importCheck !== undefined ? { importCheck } : {}),
+        importCheck: base.bgp.importCheck ?? false,
         prefixes,
       };
     } else {

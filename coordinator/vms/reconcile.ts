@@ -31,10 +31,7 @@ export class StatusLoop {
   private stopped = false;
   // Every agent's deltas and liveness changes arrive here (1,000 hosts reconnecting
   // after a coordinator restart); only hosts with VMs need a pass.
-  private readonly onChanged = (hostId: string) => {
-    if (this.core.vms.hasVms(hostId)) this.mark(hostId);
-  };
-  private readonly onState = (hostId: string) => {
+  private readonly onHost = (hostId: string) => {
     if (this.core.vms.hasVms(hostId)) this.mark(hostId);
   };
   /** Admin SetDesired announces itself with a host.desired event: check the document kept its VMs. */
@@ -49,8 +46,8 @@ export class StatusLoop {
 
   start(): void {
     const c = this.core.deps.cluster;
-    c.on('changed', this.onChanged);
-    c.on('state', this.onState);
+    c.on('changed', this.onHost);
+    c.on('state', this.onHost);
     c.on('event', this.onEvent);
     this.sweeper = setInterval(
       () => this.sweep(),
@@ -63,8 +60,8 @@ export class StatusLoop {
   stop(): void {
     this.stopped = true;
     const c = this.core.deps.cluster;
-    c.off('changed', this.onChanged);
-    c.off('state', this.onState);
+    c.off('changed', this.onHost);
+    c.off('state', this.onHost);
     c.off('event', this.onEvent);
     if (this.timer) clearTimeout(this.timer);
     if (this.sweeper) clearInterval(this.sweeper);

@@ -5,7 +5,7 @@ import { access, chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from '../../agent/host/exec.js';
-import { rawReading, SCALE, sdrsText, type LabSensor, type SensorType } from '../../lab/bmc-sim.js';
+import { rawReading, SCALE, sdrsText, type LabSensor } from '../../lab/bmc-sim.js';
 
 /**
  * One simulated BMC: OpenIPMI's `ipmi_sim` on UDP loopback, started by hand under a fresh
@@ -24,8 +24,6 @@ export const IPMITOOL = '/usr/bin/ipmitool';
 export const SDRCOMP = '/usr/bin/sdrcomp';
 const PORT_MIN = 19600;
 const PORT_MAX = 19649;
-
-export type SimSensorType = SensorType;
 
 /** A simulated sensor: the same shape the lab's BMCs use. */
 export type SimSensor = LabSensor;
@@ -66,8 +64,6 @@ export interface IpmiSimOptions {
   /** Initial power state (default on). */
   power?: 'on' | 'off';
 }
-
-/** Raw-value scaling per type: reading = m * raw * 10^rExp (linear, b = 0). */
 
 /** The default simulated host: one of each kind, with thresholds. */
 export const DEFAULT_SENSORS: SimSensor[] = [
@@ -268,7 +264,7 @@ export async function startIpmiSim(opts: IpmiSimOptions = {}): Promise<IpmiSim> 
       timeoutMs: 10_000,
     });
     for (const [i, s] of sensors.entries())
-      await writeFile(join(dir, 'sensors', `s${i + 1}`), `${rawFor(s, s.value)}\n`);
+      await writeFile(join(dir, 'sensors', `s${i + 1}`), `${rawReading(s.type, s.value)}\n`);
     const chassis = join(dir, 'chassis-control');
     await writeFile(chassis, CHASSIS_CONTROL);
     await chmod(chassis, 0o755);
@@ -377,7 +373,7 @@ export async function startIpmiSim(opts: IpmiSimOptions = {}): Promise<IpmiSim> 
           const i = sensors.findIndex((s) => s.name === sensorName);
           if (i < 0) throw new Error(`no simulated sensor ${sensorName}`);
           const file = join(dir, 'sensors', `s${i + 1}`);
-          await writeFile(`${file}.tmp`, `${rawFor(sensors[i]!, value)}\n`);
+          await writeFile(`${file}.tmp`, `${rawReading(sensors[i]!.type, value)}\n`);
           await rename(`${file}.tmp`, file);
         },
         async powerState() {
@@ -405,9 +401,4 @@ export async function startIpmiSim(opts: IpmiSimOptions = {}): Promise<IpmiSim> 
   } catch (e) {
     return fail(e);
   }
-}
-
-/** The raw byte a sensor file holds for a reading (the lab's conversion). */
-export function rawFor(s: Pick<SimSensor, 'type'>, value: number): number {
-  return rawReading(s.type, value);
 }
