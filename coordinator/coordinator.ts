@@ -113,7 +113,7 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
   let engine: PlacementEngine | undefined;
   let vms: VmServiceHandle | undefined;
   let evacuation: EvacuationController | undefined;
-  let evacuationMetrics = false;
+  const countEvacuationEvent = registerEvacuationMetrics(registry, () => evacuation);
 
   return {
     get port() {
@@ -227,9 +227,7 @@ export function createCoordinator(deps: CoordinatorDeps, config: CoordinatorConf
         },
         config.evacuation,
       );
-      // Metric names are registered once per registry; a restarted coordinator reuses it.
-      if (!evacuationMetrics) registerEvacuationMetrics(registry, cluster, evacuation);
-      evacuationMetrics = true;
+      cluster.on('event', countEvacuationEvent);
       server.addService(
         proto.plinth.v1.Admin.service,
         createAdmin({ store, cluster, log, fencing, vms, evacuation }),

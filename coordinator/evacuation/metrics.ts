@@ -1,33 +1,32 @@
-import type { EventEmitter } from 'node:events';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StoredEvent } from '../store/store.js';
 import type { EvacuationController } from './controller.js';
 
 /**
- * Prometheus series for the evacuation controller. Counters follow the event log
- * (one increment per evacuation event), so metrics and events can never disagree.
+ * Prometheus series for the evacuation controller, registered once per registry.
+ * `current` is the running controller (a restarted coordinator makes a new one);
+ * the returned function counts an event: hook it on each cluster's 'event', so
+ * metrics and the event log can never disagree.
  */
 export function registerEvacuationMetrics(
   registry: Registry,
-  cluster: Pick<EventEmitter, 'on'>,
-  ctl: Pick<EvacuationController, 'summary'>,
-): void {
+  current: () => Pick<EvacuationController, 'summary'> | undefined,
+): (e: StoredEvent) => void {
   const events = new Counter({
     name: 'plinth_coordinator_evacuation_events_total',
     help: 'Evacuation events by type (evacuation.fence.ok, evacuation.vm.relocated, ...)',
     labelNames: ['type'],
     registers: [registry],
   });
-  cluster.on('event', (e: StoredEvent) => {
-    if (e.type.startsWith('evacuation.')) events.inc({ type: e.type });
-  });
-  const gauge = (name: string, help: string, pick: (s: ReturnType<typeof ctl.summary>) => number) =>
+  type Summary = ReturnType<EvacuationController['summary']>;
+  const gauge = (name: string, help: string, pick: (s: Summary) => number) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       collect() {
-        this.set(pick(ctl.summary()));
+        const s = current()?.summary();
+        if (s) this.set(pick(s));
       },
     });
   gauge(
@@ -50,4 +49,7 @@ export function registerEvacuationMetrics(
     'Relocate calls that have not answered yet',
     (s) => s.relocationsInFlight,
   );
+  return (e: StoredEvent) => {
+    if (e.type.startsWith('evacuation.')) events.inc({ type: e.type });
+  };
 }

@@ -423,7 +423,10 @@ t.test('metrics follow the events and the brake', async (t) => {
   const { cluster, dir, ctl } = setup({ fence: () => failedFence() });
   t.teardown(() => ctl.stop());
   const registry = new Registry();
-  registerEvacuationMetrics(registry, cluster, ctl);
+  cluster.on(
+    'event',
+    registerEvacuationMetrics(registry, () => ctl),
+  );
   cluster.set('h1', 'down');
   await settle(() => dir.vms.get('a')!.flags.includes('fence-failed'));
   ctl.brake('engage', 'alice');
