@@ -9,7 +9,7 @@ import { setPort } from './network.js';
 import { bootStatus, hostDaemons, ipmitool } from './host.js';
 import { startCoordinator, stopCoordinator } from './services.js';
 import { labPaths, layoutOf, requireState, plinthArgv } from './state.js';
-import { alive, netnsPids, run, waitUntil } from './sys.js';
+import { alive, netnsPids, run, signal, waitUntil } from './sys.js';
 import { infoOf, resolveRef, type LabRef } from './info.js';
 
 /* Operations on a running lab: partitions, power, exec, sensors, agent and coordinator. */
@@ -155,7 +155,8 @@ export async function agentHold(
   if (hold) {
     await writeFile(flag, '');
     const pid = hostDaemons(h).agent;
-    if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    // It may exit on its own meanwhile (init.pl restarts it): gone is fine.
+    if (pid !== undefined) signal(pid, 'SIGTERM');
     await waitUntil(
       `the agent of ${hostId} to stop`,
       () => hostDaemons(h).agent === undefined && !alive(pid),

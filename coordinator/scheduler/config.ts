@@ -1,5 +1,4 @@
 import { ErrorCodes, PlinthError } from '../../lib/errors.js';
-import { isValidName } from '../../lib/names.js';
 import type { Schema } from '../../lib/config-schema.js';
 import type { PoolPolicy, ScoreWeights } from './types.js';
 
@@ -130,23 +129,4 @@ export function resolveSchedulerConfig(input: Partial<SchedulerConfigInput> = {}
     reservedMemoryMiB: c.reservedMemoryMiB,
     weights: { ...DEFAULT_SCHEDULER_INPUT.weights, ...c.weights },
   };
-}
-
-/**
- * The config schema's maps hold strings: `networks: {"prod": "br-int:100", "mgmt": "br-mgmt"}`
- * (bridge, then an optional VLAN tag) -> NetworkMap.
- */
-export function parseNetworks(raw: Readonly<Record<string, string>>): NetworkMap {
-  const out: Record<string, { bridge: string; vlan?: number }> = {};
-  for (const [name, v] of Object.entries(raw)) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,14})(?::(\d{1,4}))?$/.exec(v);
-    const vlan = m?.[2] === undefined ? undefined : Number(m[2]);
-    if (!isValidName('objectName', name) || !m || (vlan !== undefined && (vlan < 1 || vlan > 4094)))
-      throw new PlinthError(
-        ErrorCodes.CONFIG,
-        `config key networks.${name}: "${v}" is not BRIDGE or BRIDGE:VLAN (VLAN 1-4094)`,
-      );
-    out[name] = vlan === undefined ? { bridge: m[1]! } : { bridge: m[1]!, vlan };
-  }
-  return out;
 }

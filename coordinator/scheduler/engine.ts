@@ -214,24 +214,6 @@ export class PlacementEngine {
     });
   }
 
-  /**
-   * Cordon / maintenance, durably, and seen by the next placement. `maintenance`
-   * is free text ('' = not in maintenance), e.g. 'draining', 'entered'.
-   */
-  setHostSched(
-    hostId: string,
-    s: { cordoned: boolean; maintenance: string; reason: string },
-  ): void {
-    this.deps.store.db
-      .prepare(
-        `INSERT INTO host_sched (host_id, cordoned, maintenance, reason, updated_ms) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(host_id) DO UPDATE SET cordoned = excluded.cordoned, maintenance = excluded.maintenance,
-           reason = excluded.reason, updated_ms = excluded.updated_ms`,
-      )
-      .run(hostId, s.cordoned ? 1 : 0, s.maintenance, s.reason, this.deps.now());
-    this.invalidateHost(hostId);
-  }
-
   /** Drop a VM's claim durably; `write` runs in the same transaction. False when it had none. */
   release(vmName: string, write?: () => void): Promise<boolean> {
     return this.enqueue((undo) => {

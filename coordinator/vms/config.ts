@@ -129,7 +129,7 @@ export function parseNetworks(raw: Record<string, string>): Map<string, Network>
   return out;
 }
 
-/** The same networks as the scheduler's NetworkMap (coordinator/scheduler/config.ts). */
+/** The networks as the scheduler's NetworkMap (coordinator/scheduler/config.ts). */
 export function networkMap(raw: Record<string, string>): Record<string, Network> {
   return Object.fromEntries(parseNetworks(raw));
 }

@@ -4,6 +4,7 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { alive } from '../../lab/sys.js';
 
 const run = promisify(execFile);
 
@@ -146,17 +147,6 @@ function readPid(path: string): number | undefined {
   }
 }
 
-/** Alive and not a zombie (PID 1 here reaps late, so kill -0 is not enough). */
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
 async function waitFor(
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
@@ -173,21 +163,21 @@ async function waitFor(
 }
 
 async function killAndWait(pid: number | undefined, timeoutMs = 5000): Promise<void> {
-  if (pid === undefined || !processAlive(pid)) return;
+  if (pid === undefined || !alive(pid)) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
     return;
   }
   try {
-    await waitFor(() => !processAlive(pid), timeoutMs, `pid ${pid} to exit`);
+    await waitFor(() => !alive(pid), timeoutMs, `pid ${pid} to exit`);
   } catch {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
-    await waitFor(() => !processAlive(pid), 3000, `pid ${pid} to die`).catch(() => undefined);
+    await waitFor(() => !alive(pid), 3000, `pid ${pid} to die`).catch(() => undefined);
   }
 }
 
@@ -271,7 +261,7 @@ export async function startLibvirt(opts: StartOptions = {}): Promise<LibvirtInst
     virsh,
     async qemuPid(name) {
       const pid = readPid(join(runDir, 'qemu', `${name}.pid`));
-      return pid !== undefined && processAlive(pid) ? pid : undefined;
+      return pid !== undefined && alive(pid) ? pid : undefined;
     },
     async stopLibvirtd() {
       await killAndWait(readPid(join(dir, 'libvirtd.pid')));
@@ -303,7 +293,7 @@ export async function startLibvirt(opts: StartOptions = {}): Promise<LibvirtInst
       if (stopped) return;
       stopped = true;
       try {
-        const libvirtdUp = processAlive(readPid(join(dir, 'libvirtd.pid')) ?? -1);
+        const libvirtdUp = alive(readPid(join(dir, 'libvirtd.pid')) ?? -1);
         if (libvirtdUp) {
           const names = (await virsh(['list', '--name', '--state-running'], 10_000).catch(() => ''))
             .split('\n')

@@ -8,6 +8,7 @@ import {
   type PlacementEngineDeps,
 } from '../../../coordinator/scheduler/engine.js';
 import type { CoordinatorStore } from '../../../coordinator/store/store.js';
+import { VmStore } from '../../../coordinator/vms/store.js';
 import type { Placement, PlacementRequest } from '../../../coordinator/scheduler/types.js';
 import { addSimHosts, claimSums, openSimStore, prng, simLiveness } from './sim.js';
 
@@ -278,16 +279,24 @@ t.test('invalidateHost: cordon and liveness changes reach the next placement', a
   states.set(second, 'suspect');
   live.emit('state', second, 'suspect', 'ready');
   t.not(engine.preview(req('p')).hostId, second, 'a suspect host is out, via the state event');
-  engine.setHostSched(second, { cordoned: false, maintenance: '', reason: '' });
+  // What the VM service does for cordon/maintenance: write host_sched, invalidate.
+  const setSched = (
+    hostId: string,
+    s: { cordoned: boolean; maintenance: string; reason: string },
+  ) => {
+    new VmStore(sim.store.db, Date.now).setSched({ hostId, ...s });
+    engine.invalidateHost(hostId);
+  };
+  setSched(second, { cordoned: false, maintenance: '', reason: '' });
   states.set(second, 'ready');
   live.emit('state', second, 'ready', 'suspect');
-  engine.setHostSched(first, { cordoned: false, maintenance: 'draining', reason: 'disk swap' });
+  setSched(first, { cordoned: false, maintenance: 'draining', reason: 'disk swap' });
   const m = engine.preview(req('p'));
   t.equal(
     m.hosts.find((h) => h.hostId === first)!.filters.find((f) => f.filter === 'schedulable')!
       .reason,
     'in maintenance',
-    'setHostSched takes effect at once',
+    'a host_sched change takes effect at the next placement',
   );
   t.same(
     sim.store.db

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { place } from '../../../coordinator/scheduler/place.js';
-import { parseNetworks, resolveSchedulerConfig } from '../../../coordinator/scheduler/config.js';
+import { resolveSchedulerConfig } from '../../../coordinator/scheduler/config.js';
+import { networkMap } from '../../../coordinator/vms/config.js';
 import { host, request, snap } from './fixtures.js';
 
 const cluster = () =>
@@ -121,11 +122,11 @@ t.test('config: pools, ratios and weights resolve; bad map values are refused', 
 });
 
 t.test('config: networks map BRIDGE[:VLAN]', async (t) => {
-  t.same(parseNetworks({ prod: 'br-int:100', mgmt: 'br-mgmt' }), {
+  t.same(networkMap({ prod: 'br-int:100', mgmt: 'br-mgmt' }), {
     prod: { bridge: 'br-int', vlan: 100 },
     mgmt: { bridge: 'br-mgmt' },
   });
   for (const bad of ['br-int:0', 'br-int:4095', 'br int', 'a-very-long-bridge-name', ''])
-    t.throws(() => parseNetworks({ prod: bad }), { code: 'PLINTH_E_CONFIG' }, bad);
-  t.throws(() => parseNetworks({ 'bad name': 'br0' }), { code: 'PLINTH_E_CONFIG' });
+    t.throws(() => networkMap({ prod: bad }), { code: 'PLINTH_E_CONFIG' }, bad);
+  t.throws(() => networkMap({ 'bad name': 'br0' }), { code: 'PLINTH_E_CONFIG' });
 });
