@@ -1,13 +1,18 @@
 import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { silentLog } from '../../../lib/log.js';
+import { openDatabase } from '../../../lib/sqlite.js';
 import type { HostState } from '../../../lib/model.js';
 import { resolveSchedulerConfig } from '../../../coordinator/scheduler/config.js';
 import {
   PlacementEngine,
   type PlacementEngineDeps,
 } from '../../../coordinator/scheduler/engine.js';
-import type { CoordinatorStore } from '../../../coordinator/store/store.js';
+import { coordinatorMigrations } from '../../../coordinator/store/migrations.js';
+import { CoordinatorStore } from '../../../coordinator/store/store.js';
 import { VmStore } from '../../../coordinator/vms/store.js';
 import type { Placement, PlacementRequest } from '../../../coordinator/scheduler/types.js';
 import { addSimHosts, claimSums, openSimStore, prng, simLiveness } from './sim.js';
@@ -128,6 +133,44 @@ t.test('1,000 concurrent placements never overcommit, and survive a reopen', asy
   t.same(engine2.usage(), engine.usage(), 'a new engine on the reopened DB has the same index');
   checkCapacity(t, store2, engine2);
   engine2.close();
+});
+
+t.test('schema 5 drops the unused claims_by_host index and keeps every claim', async (t) => {
+  // A store written by the previous release (schema 4), with claims in it.
+  const dir = await mkdtemp(join(tmpdir(), 'pls-sched-upgrade-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'coordinator.db');
+  const old = openDatabase({
+    path,
+    migrations: coordinatorMigrations.slice(0, 4),
+    log: silentLog(),
+    onCorrupt: 'refuse',
+  });
+  const indexes = (db: typeof old) =>
+    (
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'claims'")
+        .all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+  t.ok(indexes(old).includes('claims_by_host'), 'schema 4 has the index');
+  const insert = old.prepare(
+    "INSERT INTO claims (vm_name, host_id, vcpus, memory_mib, group_name, created_ms) VALUES (?, 'h1', 2, 1024, '', 0)",
+  );
+  for (const vm of ['a', 'b', 'c']) insert.run(vm);
+  old.close();
+
+  const store = new CoordinatorStore(path, silentLog(), Date.now);
+  t.teardown(() => store.close());
+  t.equal(store.db.pragma('user_version', { simple: true }), 5);
+  t.notOk(indexes(store.db).includes('claims_by_host'), 'the index is gone');
+  addSimHosts(store, [{ id: 'h1', threads: 16, memoryMiB: 32768, rack: 'r0' }]);
+  const engine = engineFor(store);
+  t.teardown(() => engine.close());
+  t.same(engine.usage().get('h1'), { vcpus: 6, memoryMiB: 3072 }, 'the claims are loaded');
+  t.ok(await engine.release('b'), 'a claim is still released by VM name');
+  t.same(store.db.prepare('SELECT vm_name FROM claims ORDER BY vm_name').pluck().all(), ['a', 'c']);
 });
 
 t.test(
