@@ -1,113 +1,36 @@
 import type { Schema } from '../../lib/config-schema.js';
-import { ErrorCodes, PlinthError } from '../../lib/errors.js';
-import type { JsonObject, JsonValue } from '../../lib/json.js';
 import { bmcConfigSchema } from './bmc/config.js';
 import { cephConfigSchema } from './ceph/config.js';
 import { containersConfigSchema } from './containers/config.js';
-import type { Driver, DriverContext, DriverFactory, Observation } from './driver.js';
+import type { DriverFactory } from './driver.js';
 import { frrConfigSchema } from './frr/config.js';
 import { hostDriverFactory } from './host/index.js';
 import { libvirtConfigSchema } from './libvirt/config.js';
 import { ovsConfigSchema } from './ovs/config.js';
 
 /**
- * What the agent reads from a driver synchronously, before its module is loaded:
- * which desired-state section it applies and whether it takes commands.
- * test/unit/host/registry.test.ts checks it against every real driver.
- */
-export interface DriverShape {
-  desiredKey?: string;
-  commands?: boolean;
-}
-
-export interface DriverEntry extends DriverFactory<never> {
-  readonly shape: DriverShape;
-  /**
-   * Imports the driver's module (once) and resolves its real factory. A caller that
-   * awaits this before create() gets the real driver itself, not a deferred one.
-   */
-  load(): Promise<DriverFactory<never>>;
-}
-
-/**
- * A driver whose module is imported at start(), not when the agent loads: an idle
+ * A registered driver: its name and config schema are known when the agent loads;
+ * its module is imported by load(), once, and only for an enabled driver. An idle
  * agent with only the host driver enabled then never holds libvirt's, FRR's, BMC's
- * or Ceph's code in its heap. Everything is delegated once the real driver exists;
- * the agent always awaits start() before it observes, so parseDesired (synchronous,
- * only reached after a successful observe) finds it loaded.
+ * or Ceph's code in its heap.
  */
-export function deferredDriver(
-  name: string,
-  shape: DriverShape,
-  make: () => Promise<Driver>,
-): Driver {
-  let real: Driver | undefined;
-  let making: Promise<Driver> | undefined;
-  const get = (): Promise<Driver> => (making ??= make().then((d) => (real = d)));
-  const loaded = (what: string): Driver => {
-    if (real) return real;
-    throw new PlinthError(
-      ErrorCodes.UNAVAILABLE,
-      `${name} driver is still loading; ${what} is retried on its next pass`,
-    );
-  };
-  const driver: Driver = {
-    name,
-    async start() {
-      await (await get()).start?.();
-    },
-    async stop() {
-      const d = await making?.catch(() => undefined);
-      await d?.stop?.();
-    },
-    async inventory(signal): Promise<JsonObject> {
-      const d = await get();
-      return d.inventory ? d.inventory(signal) : {};
-    },
-    async health(signal) {
-      return (await get()).health(signal);
-    },
-    async observe(signal): Promise<Observation> {
-      return (await get()).observe(signal);
-    },
-  };
-  if (shape.desiredKey) {
-    Object.assign(driver, {
-      desiredKey: shape.desiredKey,
-      parseDesired: (raw: JsonValue | undefined) => loaded('parseDesired').parseDesired!(raw),
-      apply: async (desired: unknown, observed: Observation, signal: AbortSignal) =>
-        (await get()).apply!(desired, observed, signal),
-    });
-  }
-  if (shape.commands) {
-    driver.command = async (kind, args, signal) => (await get()).command!(kind, args, signal);
-  }
-  return driver;
+export interface DriverEntry {
+  readonly name: string;
+  readonly configSchema: Schema;
+  load(): Promise<DriverFactory<never>>;
 }
 
 export function lazyEntry(
   name: string,
   configSchema: Schema,
-  shape: DriverShape,
   importer: () => Promise<DriverFactory<never>>,
 ): DriverEntry {
-  let factory: DriverFactory<never> | undefined;
   let loading: Promise<DriverFactory<never>> | undefined;
-  const load = () => (loading ??= importer().then((f) => (factory = f)));
-  return {
-    name,
-    configSchema,
-    shape,
-    load,
-    create(ctx: DriverContext, config: never) {
-      if (factory) return factory.create(ctx, config);
-      return deferredDriver(name, shape, async () => (await load()).create(ctx, config));
-    },
-  };
+  return { name, configSchema, load: () => (loading ??= importer()) };
 }
 
-function eagerEntry(f: DriverFactory<never>, shape: DriverShape): DriverEntry {
-  return { ...f, shape, load: async () => f };
+function eagerEntry(f: DriverFactory<never>): DriverEntry {
+  return { name: f.name, configSchema: f.configSchema, load: async () => f };
 }
 
 const factory = (f: unknown) => f as DriverFactory<never>;
@@ -120,23 +43,23 @@ const factory = (f: unknown) => f as DriverFactory<never>;
  * starts them (their config schemas come from their small config modules).
  */
 export const driverFactories: readonly DriverEntry[] = [
-  eagerEntry(factory(hostDriverFactory), {}),
-  lazyEntry('libvirt', libvirtConfigSchema, { desiredKey: 'domains' }, async () =>
+  eagerEntry(factory(hostDriverFactory)),
+  lazyEntry('libvirt', libvirtConfigSchema, async () =>
     factory((await import('./libvirt/index.js')).libvirtDriverFactory),
   ),
-  lazyEntry('ovs', ovsConfigSchema, { desiredKey: 'ovs' }, async () =>
+  lazyEntry('ovs', ovsConfigSchema, async () =>
     factory((await import('./ovs/index.js')).ovsDriverFactory),
   ),
-  lazyEntry('frr', frrConfigSchema, { desiredKey: 'bgp' }, async () =>
+  lazyEntry('frr', frrConfigSchema, async () =>
     factory((await import('./frr/index.js')).frrDriverFactory),
   ),
-  lazyEntry('bmc', bmcConfigSchema, {}, async () =>
+  lazyEntry('bmc', bmcConfigSchema, async () =>
     factory((await import('./bmc/index.js')).bmcDriverFactory),
   ),
-  lazyEntry('ceph', cephConfigSchema, { commands: true }, async () =>
+  lazyEntry('ceph', cephConfigSchema, async () =>
     factory((await import('./ceph/index.js')).cephDriverFactory),
   ),
-  lazyEntry('containers', containersConfigSchema, {}, async () =>
+  lazyEntry('containers', containersConfigSchema, async () =>
     factory((await import('./containers/index.js')).containersDriverFactory),
   ),
 ];
