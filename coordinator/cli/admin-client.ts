@@ -147,24 +147,38 @@ export interface AdminUnary {
   Fence: [GetHostRequest__Input, FenceResponse];
 }
 
-/** Call a unary Admin method with a deadline; failures become explained PlinthErrors. */
-export function call<M extends keyof AdminUnary>(
-  client: AdminClient,
-  target: CliTarget,
-  method: M,
-  req: AdminUnary[M][0],
-  timeoutMs = 15_000,
-): Promise<AdminUnary[M][1]> {
-  return new Promise((resolvePromise, reject) => {
-    const fn = client[method] as unknown as (
-      req: AdminUnary[M][0],
-      md: grpc.Metadata,
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res?: AdminUnary[M][1]) => void,
-    ) => unknown;
-    fn.call(client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-      if (err) reject(explainRpcError(err, target));
-      else resolvePromise(res as AdminUnary[M][1]);
+/**
+ * A typed caller for one group of Admin's unary methods (name -> [request,
+ * response]): a deadline on every call, failures become explained PlinthErrors.
+ * Each CLI module names its own group (AdminUnary here, VmUnary, EvacuationUnary).
+ */
+export function unaryCaller<U extends { [M in keyof U]: [unknown, unknown] }>() {
+  return <M extends keyof U & string>(
+    client: AdminClient,
+    target: CliTarget,
+    method: M,
+    req: U[M][0],
+    timeoutMs = 15_000,
+  ): Promise<U[M][1]> =>
+    new Promise((resolvePromise, reject) => {
+      const fn = (client as unknown as Record<string, unknown>)[method] as (
+        req: U[M][0],
+        md: grpc.Metadata,
+        opts: grpc.CallOptions,
+        cb: (err: grpc.ServiceError | null, res?: U[M][1]) => void,
+      ) => unknown;
+      fn.call(
+        client,
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err, res) => {
+          if (err) reject(explainRpcError(err, target));
+          else resolvePromise(res as U[M][1]);
+        },
+      );
     });
-  });
 }
+
+/** Call a unary Admin method (host, desired state, events, BMC). */
+export const call = unaryCaller<AdminUnary>();

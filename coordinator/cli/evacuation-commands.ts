@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { ErrorCodes, PlinthError } from '../../lib/errors.js';
 import { assertName } from '../../lib/names.js';
-import type { AdminClient } from '../../proto/gen/plinth/v1/Admin.js';
 import type { ConfirmHostOffResponse } from '../../proto/gen/plinth/v1/ConfirmHostOffResponse.js';
 import type { EvacuationBrakeRequest__Input } from '../../proto/gen/plinth/v1/EvacuationBrakeRequest.js';
 import type { EvacuationBrakeResponse } from '../../proto/gen/plinth/v1/EvacuationBrakeResponse.js';
 import type { EvacuationStatusRequest__Input } from '../../proto/gen/plinth/v1/EvacuationStatusRequest.js';
 import type { EvacuationStatusResponse } from '../../proto/gen/plinth/v1/EvacuationStatusResponse.js';
 import type { GetHostRequest__Input } from '../../proto/gen/plinth/v1/GetHostRequest.js';
-import { call, type CliTarget } from './admin-client.js';
+import { unaryCaller } from './admin-client.js';
 import { age, table } from './format.js';
 import { processIo, withClient, type CliIo } from './vm-cli-io.js';
 
@@ -18,21 +17,7 @@ interface EvacuationUnary {
   ConfirmHostOff: [GetHostRequest__Input, ConfirmHostOffResponse];
 }
 
-function evacCall<M extends keyof EvacuationUnary>(
-  client: AdminClient,
-  target: CliTarget,
-  method: M,
-  req: EvacuationUnary[M][0],
-): Promise<EvacuationUnary[M][1]> {
-  const untyped = call as unknown as (
-    c: AdminClient,
-    t: CliTarget,
-    m: string,
-    r: unknown,
-    ms: number,
-  ) => Promise<EvacuationUnary[M][1]>;
-  return untyped(client, target, method, req, 15_000);
-}
+const evacCall = unaryCaller<EvacuationUnary>();
 
 function fenceText(h: EvacuationStatusResponse['hosts'][number]): string {
   switch (h.fencePhase) {

@@ -18,7 +18,7 @@ import type { Vm } from '../../proto/gen/plinth/v1/Vm.js';
 import type { VmDetail } from '../../proto/gen/plinth/v1/VmDetail.js';
 import type { VmNameRequest__Input } from '../../proto/gen/plinth/v1/VmNameRequest.js';
 import type { VmPlacementResponse } from '../../proto/gen/plinth/v1/VmPlacementResponse.js';
-import { call, explainRpcError, type CliTarget } from './admin-client.js';
+import { explainRpcError, unaryCaller, type CliTarget } from './admin-client.js';
 
 /** Request and response types of the VM RPCs (the rest of Admin is in admin-client's AdminUnary). */
 export interface VmUnary {
@@ -33,23 +33,8 @@ export interface VmUnary {
   CordonHost: [CordonHostRequest__Input, CordonHostResponse];
 }
 
-/** admin-client's `call` (deadline, explained errors), typed for the VM RPCs. */
-export function vmCall<M extends keyof VmUnary>(
-  client: AdminClient,
-  target: CliTarget,
-  method: M,
-  req: VmUnary[M][0],
-  timeoutMs = 15_000,
-): Promise<VmUnary[M][1]> {
-  const untyped = call as unknown as (
-    c: AdminClient,
-    t: CliTarget,
-    m: string,
-    r: unknown,
-    ms: number,
-  ) => Promise<VmUnary[M][1]>;
-  return untyped(client, target, method, req, timeoutMs);
-}
+/** admin-client's caller (deadline, explained errors) for the VM RPCs. */
+export const vmCall = unaryCaller<VmUnary>();
 
 type DrainRequest =
   | { method: 'DrainHost'; req: DrainHostRequest__Input }
