@@ -64,6 +64,14 @@ function toHost(r: RawHost): HostRow {
   };
 }
 
+function noHost(id: string): PlinthError {
+  return new PlinthError(
+    ErrorCodes.NOT_FOUND,
+    `no host "${id}": it has never connected (see \`plinth hosts\`)`,
+    { host: id },
+  );
+}
+
 /**
  * The coordinator's record of the cluster. Every write that is acknowledged to an
  * agent or an operator commits with synchronous=FULL before the ack is sent.
@@ -102,14 +110,31 @@ export class CoordinatorStore {
 
   requireHost(id: string): HostRow {
     const h = this.getHost(id);
-    if (!h) {
-      throw new PlinthError(
-        ErrorCodes.NOT_FOUND,
-        `no host "${id}": it has never connected (see \`plinth hosts\`)`,
-        { host: id },
-      );
-    }
+    if (!h) throw noHost(id);
     return h;
+  }
+
+  /** requireHost without reading the row (its inventory is the largest JSON we keep). */
+  requireHostId(id: string): void {
+    if (this.db.prepare('SELECT 1 FROM hosts WHERE id = ?').get(id) === undefined) throw noHost(id);
+  }
+
+  /**
+   * The host's current desired generation (0: none yet), checked against what the
+   * writer last read when it says so (`expect` > 0): optimistic concurrency.
+   */
+  desiredGeneration(hostId: string, expect = 0): number {
+    this.requireHostId(hostId);
+    const r = this.db.prepare('SELECT generation FROM desired WHERE host_id = ?').get(hostId) as
+      { generation: number } | undefined;
+    const cur = r?.generation ?? 0;
+    if (expect && expect !== cur)
+      throw new PlinthError(
+        ErrorCodes.CONFLICT,
+        `host ${hostId} is at desired generation ${cur}, not ${expect}: re-read it and retry`,
+        { current: cur },
+      );
+    return cur;
   }
 
   /**
@@ -314,26 +339,19 @@ export class CoordinatorStore {
 
   setDesired(hostId: string, spec: JsonObject, expectGeneration = 0): { generation: number } {
     return this.tx(() => {
-      this.requireHost(hostId);
-      const cur = this.getDesired(hostId);
-      const curGen = cur?.generation ?? 0;
-      if (expectGeneration && expectGeneration !== curGen) {
-        throw new PlinthError(
-          ErrorCodes.CONFLICT,
-          `host ${hostId} is at desired generation ${curGen}, not ${expectGeneration}: re-read it and retry`,
-          {
-            current: curGen,
-          },
-        );
-      }
-      const generation = curGen + 1;
-      this.db
-        .prepare(
-          'INSERT INTO desired (host_id, generation, spec, updated_ms) VALUES (?, ?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET generation = excluded.generation, spec = excluded.spec, updated_ms = excluded.updated_ms',
-        )
-        .run(hostId, generation, JSON.stringify(spec), this.now());
+      const generation = this.desiredGeneration(hostId, expectGeneration) + 1;
+      this.putDesired(hostId, generation, JSON.stringify(spec));
       return { generation };
     });
+  }
+
+  /** Store a generation as is: the caller (in its transaction) has read the one before. */
+  putDesired(hostId: string, generation: number, specJson: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO desired (host_id, generation, spec, updated_ms) VALUES (?, ?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET generation = excluded.generation, spec = excluded.spec, updated_ms = excluded.updated_ms',
+      )
+      .run(hostId, generation, specJson, this.now());
   }
 
   getDesired(hostId: string): { generation: number; spec: JsonObject } | undefined {

@@ -35,16 +35,19 @@ export class DesiredWriter {
     private readonly ctx: ComposeContext,
   ) {}
 
-  /** The base document: stored, or (before the VM service first wrote this host) what SetDesired stored. */
-  base(hostId: string): JsonObject {
-    const b = this.vms.getBase(hostId);
-    if (b) return b;
-    const cur = this.store.getDesired(hostId)?.spec;
-    return cur && !('assignments' in cur) ? cur : {};
+  /**
+   * The base document: stored, or (before the VM service first wrote this host) what
+   * SetDesired stored. `current` is the host's desired document when the caller has it.
+   */
+  base(hostId: string, current = this.store.getDesired(hostId)?.spec): JsonObject {
+    return this.vms.getBase(hostId) ?? adoptedBase(current);
   }
 
-  compose(hostId: string, base = this.base(hostId)): Composed {
-    const current = this.store.getDesired(hostId)?.spec;
+  compose(
+    hostId: string,
+    base = this.base(hostId),
+    current = this.store.getDesired(hostId)?.spec,
+  ): Composed {
     const vms: ComposeVm[] = this.vms
       .list({ hostId })
       .filter((vm) => vm.status !== 'deleting')
@@ -95,23 +98,32 @@ export class DesiredWriter {
    * CONFLICT naming the VM, which rolls the caller's transaction back.
    */
   write(hostId: string, opts: { force?: boolean; base?: JsonObject } = {}): HostWrite {
-    const base = opts.base ?? this.base(hostId);
-    const composed = this.compose(hostId, base);
+    // Read once: the document holds every VM of the host, and this runs in the
+    // placement's transaction.
+    const cur = this.store.getDesired(hostId);
+    const storedBase = this.vms.getBase(hostId);
+    const base = opts.base ?? storedBase ?? adoptedBase(cur?.spec);
+    const composed = this.compose(hostId, base, cur?.spec);
     if (composed.problems.length > 0) {
       const p = composed.problems[0]!;
       throw new PlinthError(ErrorCodes.CONFLICT, `VM ${p.vm} on host ${hostId}: ${p.reason}`, {
         problems: composed.problems,
       });
     }
-    if (!this.vms.getBase(hostId))
-      this.vms.setBase(hostId, this.cleanBase(hostId, base, 'strip').base);
+    if (!storedBase) this.vms.setBase(hostId, this.cleanBase(hostId, base, 'strip').base);
     const json = JSON.stringify(composed.spec);
-    const cur = this.store.getDesired(hostId);
     if (!opts.force && cur && JSON.stringify(cur.spec) === json)
       return { hostId, generation: cur.generation, json, changed: false };
-    const { generation } = this.store.setDesired(hostId, composed.spec);
+    this.store.requireHostId(hostId);
+    const generation = (cur?.generation ?? 0) + 1;
+    this.store.putDesired(hostId, generation, json);
     return { hostId, generation, json, changed: true };
   }
+}
+
+/** A document SetDesired stored before the VM service wrote the host is its base (ours carry `assignments`). */
+function adoptedBase(current: JsonObject | undefined): JsonObject {
+  return current && !('assignments' in current) ? current : {};
 }
 
 function composeVm(vm: VmRow, hostId: string): ComposeVm {

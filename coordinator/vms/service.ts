@@ -504,14 +504,7 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
 
     setBaseDesired(hostId, spec, expectGeneration = 0) {
       return core.tx((b) => {
-        store.requireHost(hostId);
-        const cur = store.getDesired(hostId)?.generation ?? 0;
-        if (expectGeneration && expectGeneration !== cur)
-          throw new PlinthError(
-            ErrorCodes.CONFLICT,
-            `host ${hostId} is at desired generation ${cur}, not ${expectGeneration}: re-read it and retry`,
-            { current: cur },
-          );
+        store.desiredGeneration(hostId, expectGeneration);
         // The base is the operator's part only: an edited `desired show` carries the
         // VMs' domains and assignments, which must not outlive the VMs' moves.
         vms.setBase(hostId, writer.cleanBase(hostId, spec, 'refuse').base);
@@ -521,7 +514,7 @@ export function createVmService(deps: VmServiceDeps, config: VmsConfig): VmServi
     },
 
     getBaseDesired(hostId) {
-      store.requireHost(hostId);
+      store.requireHostId(hostId);
       return writer.cleanBase(hostId, writer.base(hostId), 'strip').base;
     },
 
