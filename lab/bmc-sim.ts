@@ -130,8 +130,30 @@ export function sdrsText(sensors: readonly LabSensor[], mcName = 'plinth-lab'): 
   return [mc, ...sensors.map((s, i) => sdrFor(s, i + 1))].join('\n\n') + '\n';
 }
 
-/** IPMI FRU (Platform Management FRU Information Storage Definition v1.0): board + product. */
-export function fruBytes(serial: string): number[] {
+/** What a simulated BMC's FRU says about the board and the product. */
+export interface FruInfo {
+  boardManufacturer: string;
+  boardProduct: string;
+  boardSerial: string;
+  productManufacturer: string;
+  productName: string;
+  productSerial: string;
+}
+
+/** A lab host's FRU: the serial says which host it is. */
+export function labFru(serial: string): FruInfo {
+  return {
+    boardManufacturer: 'Plinth Lab',
+    boardProduct: 'PL-LAB-MB',
+    boardSerial: serial,
+    productManufacturer: 'Plinth Lab',
+    productName: 'PL-LAB-1U',
+    productSerial: serial,
+  };
+}
+
+/** IPMI FRU (Platform Management FRU Information Storage Definition v1.0): board + product areas. */
+export function fruBytes(f: FruInfo): number[] {
   const field = (s: string): number[] => [0xc0 | s.length, ...Buffer.from(s, 'latin1')];
   const area = (head: number[], fields: string[]): number[] => {
     const body = [...head, ...fields.flatMap(field), 0xc1];
@@ -140,18 +162,22 @@ export function fruBytes(serial: string): number[] {
     const sum = body.reduce((a, b) => a + b, 0);
     return [...body, (0x100 - (sum & 0xff)) & 0xff];
   };
-  const board = area([0x01, 0, 0x00, 0, 0, 0], ['Plinth Lab', 'PL-LAB-MB', serial, 'PN-1', '']);
+  const board = area(
+    [0x01, 0, 0x00, 0, 0, 0],
+    [f.boardManufacturer, f.boardProduct, f.boardSerial, 'PN-1', ''],
+  );
   const product = area(
     [0x01, 0, 0x00],
-    ['Plinth Lab', 'PL-LAB-1U', 'MODEL-1', 'v1', serial, '', ''],
+    [f.productManufacturer, f.productName, 'MODEL-1', 'v1', f.productSerial, '', ''],
   );
   const header = [0x01, 0, 0, 1, 1 + board.length / 8, 0, 0];
   const hsum = header.reduce((a, b) => a + b, 0);
   return [...header, (0x100 - (hsum & 0xff)) & 0xff, ...board, ...product];
 }
 
-export function emuText(sensorDir: string, sensors: readonly LabSensor[], serial: string): string {
-  const fru = fruBytes(serial);
+/** ipmi_sim's emulator commands: one BMC, a sensor per poll file `sensorDir/sN`, the FRU. */
+export function emuText(sensorDir: string, sensors: readonly LabSensor[], fru: FruInfo): string {
+  const data = fruBytes(fru);
   return (
     [
       'mc_setbmc 0x20',
@@ -161,7 +187,7 @@ export function emuText(sensorDir: string, sensors: readonly LabSensor[], serial
         (s, i) =>
           `sensor_add 0x20 0 ${i + 1} ${SCALE[s.type].sensorType} 0x01 poll 250 file "${sensorDir}/s${i + 1}"`,
       ),
-      `mc_add_fru_data 0x20 0 ${fru.length} data ${fru.map((b) => `0x${b.toString(16)}`).join(' ')}`,
+      `mc_add_fru_data 0x20 0 ${data.length} data ${data.map((b) => `0x${b.toString(16)}`).join(' ')}`,
       'mc_enable 0x20',
     ].join('\n') + '\n'
   );

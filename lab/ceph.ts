@@ -30,60 +30,93 @@ export function cephBucket(l: LabLayout): string {
   return `${l.name}-ceph`;
 }
 
-export function cephConfText(dir: string, fsid: string, addr: string, bucket: string): string {
-  return `[global]
-fsid = ${fsid}
-mon_host = [v2:${addr}:${CEPH_PORT}]
-mon_initial_members = a
-public_addr = ${addr}
-cluster_addr = ${addr}
-ms_bind_msgr1 = false
-ms_bind_msgr2 = true
-auth_cluster_required = none
-auth_service_required = none
-auth_client_required = none
-run_dir = ${dir}/run
-admin_socket = ${dir}/run/$cluster-$name.asok
-crash_dir = ${dir}/crash
-log_file = ${dir}/log/$cluster-$name.log
-pid_file = ${dir}/run/$cluster-$name.pid
-mon_cluster_log_file = ${dir}/log/cluster.log
-mon_data = ${dir}/mon/$cluster-$id
-osd_data = ${dir}/osd/$cluster-$id
-mgr_data = ${dir}/mgr/$cluster-$id
-keyring = /dev/null
-osd_pool_default_size = 1
-osd_pool_default_min_size = 1
-osd_pool_default_pg_num = 8
-osd_pool_default_pgp_num = 8
-osd_pool_default_pg_autoscale_mode = off
-osd_crush_chooseleaf_type = 0
-mon_allow_pool_delete = true
-mon_allow_pool_size_one = true
-paxos_propose_interval = 0.1
-mgr_initial_modules =
-mon_warn_on_insecure_global_id_reclaim = false
-mon_warn_on_insecure_global_id_reclaim_allowed = false
-mon_warn_on_pool_no_redundancy = false
-mon_data_avail_warn = 1
-mon_data_avail_crit = 0
-osd_objectstore = bluestore
-bluestore_block_create = true
-bluestore_block_size = 2147483648
-bluestore_fsck_on_mount = false
-bluestore_cache_size = 67108864
-osd_memory_target = 939524096
-osd_beacon_report_interval = 1
-mon_osd_report_timeout = 5
-mon_tick_interval = 1
-osd_op_num_shards = 1
-osd_op_num_threads_per_shard = 1
-[client]
-rados_mon_op_timeout = 30
-log_file = ${dir}/log/$cluster-client.log
-[osd.0]
-crush_location = root=default host=${bucket}
-`;
+export interface CephConfOptions {
+  /** Everything lives under it: run/, log/, crash/, mon/, osd/, mgr/. */
+  dir: string;
+  fsid: string;
+  /** The one address every daemon binds and clients reach the mon on. */
+  addr: string;
+  monPort: number;
+  /** The CRUSH host bucket of each OSD, by id. */
+  osdBuckets: readonly string[];
+  /** Replicas of a new pool. */
+  poolSize: number;
+  /** Place replicas on different OSDs rather than different host buckets. */
+  replicateAcrossOsds?: boolean;
+  /** Keep the daemons' other ports in this range (clear of other listeners). */
+  portRange?: readonly [number, number];
+}
+
+/**
+ * The ceph.conf of a one-machine cluster, for `lab up --ceph` and the test harness
+ * alike: no auth, fast paxos and OSD-down detection, small bluestore files, a client
+ * timeout so nothing hangs (settings from /work/shared/notes/real-daemons.md).
+ */
+export function cephConfText(o: CephConfOptions): string {
+  const { dir, addr } = o;
+  const lines = [
+    '[global]',
+    `fsid = ${o.fsid}`,
+    `mon_host = [v2:${addr}:${o.monPort}]`,
+    'mon_initial_members = a',
+    `public_addr = ${addr}`,
+    `cluster_addr = ${addr}`,
+    'ms_bind_msgr1 = false',
+    'ms_bind_msgr2 = true',
+    ...(o.portRange
+      ? [`ms_bind_port_min = ${o.portRange[0]}`, `ms_bind_port_max = ${o.portRange[1]}`]
+      : []),
+    'auth_cluster_required = none',
+    'auth_service_required = none',
+    'auth_client_required = none',
+    `run_dir = ${dir}/run`,
+    `admin_socket = ${dir}/run/$cluster-$name.asok`,
+    `crash_dir = ${dir}/crash`,
+    `log_file = ${dir}/log/$cluster-$name.log`,
+    `pid_file = ${dir}/run/$cluster-$name.pid`,
+    `mon_cluster_log_file = ${dir}/log/cluster.log`,
+    `mon_data = ${dir}/mon/$cluster-$id`,
+    `osd_data = ${dir}/osd/$cluster-$id`,
+    `mgr_data = ${dir}/mgr/$cluster-$id`,
+    'keyring = /dev/null',
+    `osd_pool_default_size = ${o.poolSize}`,
+    'osd_pool_default_min_size = 1',
+    'osd_pool_default_pg_num = 8',
+    'osd_pool_default_pgp_num = 8',
+    'osd_pool_default_pg_autoscale_mode = off',
+    ...(o.replicateAcrossOsds ? ['osd_crush_chooseleaf_type = 0'] : []),
+    'mon_allow_pool_delete = true',
+    'mon_allow_pool_size_one = true',
+    'paxos_propose_interval = 0.1',
+    'mgr_initial_modules =',
+    'mon_warn_on_insecure_global_id_reclaim = false',
+    'mon_warn_on_insecure_global_id_reclaim_allowed = false',
+    'mon_warn_on_pool_no_redundancy = false',
+    'mon_data_avail_warn = 1',
+    'mon_data_avail_crit = 0',
+    'mon_max_pg_per_osd = 1000',
+    'osd_objectstore = bluestore',
+    'bluestore_block_create = true',
+    'bluestore_block_size = 2147483648',
+    'bluestore_fsck_on_mount = false',
+    'bluestore_cache_size = 67108864',
+    'osd_memory_target = 939524096',
+    'osd_beacon_report_interval = 1',
+    'mon_osd_report_timeout = 5',
+    'mon_tick_interval = 1',
+    'osd_heartbeat_grace = 3',
+    'osd_heartbeat_interval = 1',
+    'mon_osd_min_down_reporters = 1',
+    'mon_osd_reporter_subtree_level = osd',
+    'osd_op_num_shards = 1',
+    'osd_op_num_threads_per_shard = 1',
+    'debug_ms = 0',
+    '[client]',
+    'rados_mon_op_timeout = 30',
+    `log_file = ${dir}/log/$cluster-client.log`,
+    ...o.osdBuckets.flatMap((b, id) => [`[osd.${id}]`, `crush_location = root=default host=${b}`]),
+  ];
+  return lines.join('\n') + '\n';
 }
 
 function runIn(l: LabLayout, argv: string[], timeoutMs = 60_000) {
@@ -127,7 +160,18 @@ export async function ensureCeph(l: LabLayout): Promise<void> {
   const fsidFile = join(dir, 'fsid');
   if (!existsSync(fsidFile)) await writeFile(fsidFile, randomUUID() + '\n');
   const fsid = (await readFile(fsidFile, 'utf8')).trim();
-  await writeFile(cephConfPath(l), cephConfText(dir, fsid, l.cephAddr, cephBucket(l)));
+  await writeFile(
+    cephConfPath(l),
+    cephConfText({
+      dir,
+      fsid,
+      addr: l.cephAddr,
+      monPort: CEPH_PORT,
+      osdBuckets: [cephBucket(l)],
+      poolSize: 1,
+      replicateAcrossOsds: true,
+    }),
+  );
   const conf = ['--conf', cephConfPath(l)];
   const running = cephPids(l);
 

@@ -8,6 +8,7 @@ import {
   LAB_SENSORS,
   chassisControlText,
   emuText,
+  labFru,
   lanConfText,
   rawReading,
   sdrsText,
@@ -114,7 +115,7 @@ export async function ensureHostFiles(i: HostFileInput): Promise<void> {
   await writeFile(join(b, 'chassis-control'), chassisControlText(d), { mode: 0o755 });
   await writeFile(
     join(b, 'sim.emu'),
-    emuText(join(b, 'sensors'), LAB_SENSORS, `LAB-${h.id.toUpperCase()}`),
+    emuText(join(b, 'sensors'), LAB_SENSORS, labFru(`LAB-${h.id.toUpperCase()}`)),
   );
   await writeFile(
     join(b, 'lan.conf'),

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from '../../agent/host/exec.js';
+import { cephConfText } from '../../lab/ceph.js';
+import { alive, readPid, stopPid, waitUntil } from '../../lab/sys.js';
 
 /**
  * A real one-host Ceph 16 cluster on 127.0.0.1 for tests: one mon, one mgr and
@@ -66,122 +68,6 @@ export interface CephCluster {
   stop(): Promise<void>;
 }
 
-function confText(dir: string, fsid: string): string {
-  const osdSections = OSD_HOSTS.map(
-    (h, id) => `[osd.${id}]\ncrush_location = root=default host=${h}\n`,
-  ).join('\n');
-  return `[global]
-fsid = ${fsid}
-mon_host = [v2:127.0.0.1:${MON_PORT}]
-mon_initial_members = a
-public_addr = 127.0.0.1
-cluster_addr = 127.0.0.1
-ms_bind_msgr1 = false
-ms_bind_msgr2 = true
-ms_bind_port_min = ${PORT_MIN}
-ms_bind_port_max = ${PORT_MAX}
-auth_cluster_required = none
-auth_service_required = none
-auth_client_required = none
-run_dir = ${dir}/run
-admin_socket = ${dir}/run/$cluster-$name.asok
-crash_dir = ${dir}/crash
-log_file = ${dir}/log/$cluster-$name.log
-pid_file = ${dir}/run/$cluster-$name.pid
-mon_cluster_log_file = ${dir}/log/cluster.log
-mon_data = ${dir}/mon/$cluster-$id
-osd_data = ${dir}/osd/$cluster-$id
-mgr_data = ${dir}/mgr/$cluster-$id
-keyring = /dev/null
-osd_pool_default_size = 2
-osd_pool_default_min_size = 1
-osd_pool_default_pg_num = 8
-osd_pool_default_pgp_num = 8
-osd_pool_default_pg_autoscale_mode = off
-mon_allow_pool_delete = true
-mon_allow_pool_size_one = true
-paxos_propose_interval = 0.1
-mgr_initial_modules =
-mon_warn_on_insecure_global_id_reclaim = false
-mon_warn_on_insecure_global_id_reclaim_allowed = false
-mon_data_avail_warn = 1
-mon_data_avail_crit = 0
-mon_max_pg_per_osd = 1000
-osd_objectstore = bluestore
-bluestore_block_create = true
-bluestore_block_size = 2147483648
-bluestore_fsck_on_mount = false
-bluestore_cache_size = 67108864
-osd_memory_target = 939524096
-osd_beacon_report_interval = 1
-mon_osd_report_timeout = 5
-mon_tick_interval = 1
-osd_heartbeat_grace = 3
-osd_heartbeat_interval = 1
-mon_osd_min_down_reporters = 1
-mon_osd_reporter_subtree_level = osd
-osd_op_num_shards = 1
-osd_op_num_threads_per_shard = 1
-debug_ms = 0
-[client]
-rados_mon_op_timeout = 30
-log_file = ${dir}/log/$cluster-client.log
-
-${osdSections}`;
-}
-
-async function readPid(file: string): Promise<number | undefined> {
-  try {
-    const n = Number((await readFile(file, 'utf8')).trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Alive and not a zombie: PID 1 here reaps late, so kill -0 alone lies. */
-export async function pidAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  stepMs = 200,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < Math.ceil(timeoutMs / stepMs) + 1; i++) {
-    if (await check()) return;
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-async function stopPid(pid: number, timeoutMs: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  try {
-    await waitFor(`pid ${pid} to exit`, async () => !(await pidAlive(pid)), timeoutMs, 100);
-  } catch {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
 export async function startCephCluster(opts: { keep?: boolean } = {}): Promise<CephCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'plt-ceph-'));
   const fsid = randomUUID();
@@ -190,7 +76,18 @@ export async function startCephCluster(opts: { keep?: boolean } = {}): Promise<C
   for (const d of ['run', 'crash', 'log', 'mon/ceph-a', 'mgr/ceph-x']) {
     await mkdir(join(dir, d), { recursive: true });
   }
-  await writeFile(conf, confText(dir, fsid));
+  await writeFile(
+    conf,
+    cephConfText({
+      dir,
+      fsid,
+      addr: '127.0.0.1',
+      monPort: MON_PORT,
+      portRange: [PORT_MIN, PORT_MAX],
+      osdBuckets: OSD_HOSTS,
+      poolSize: 2,
+    }),
+  );
   const env = { ...process.env, CEPH_CONF: conf };
   const run = async (file: string, args: string[], timeoutMs = 60_000) =>
     (await execFile(file, args, { timeoutMs, env })).stdout;
@@ -213,23 +110,18 @@ export async function startCephCluster(opts: { keep?: boolean } = {}): Promise<C
     env,
     ceph,
     cephJson,
-    osdPid: (id) => readPid(pidFile(`osd.${id}`)),
-    monPid: () => readPid(pidFile('mon.a')),
+    osdPid: async (id) => readPid(pidFile(`osd.${id}`)),
+    monPid: async () => readPid(pidFile('mon.a')),
     async putObjects(pool, count) {
       for (let i = 0; i < count; i++) {
         await run('rados', ['--conf', conf, '-p', pool, 'put', `plt-obj-${i}`, conf], 30_000);
       }
     },
     async killOsd(id, signal = 'SIGKILL') {
-      const pid = await readPid(pidFile(`osd.${id}`));
+      const pid = readPid(pidFile(`osd.${id}`));
       if (pid === undefined) throw new Error(`osd.${id} has no pid file`);
       process.kill(pid, signal);
-      await waitFor(
-        `osd.${id} (pid ${pid}) to die`,
-        async () => !(await pidAlive(pid)),
-        10_000,
-        50,
-      );
+      await waitUntil(`osd.${id} (pid ${pid}) to die`, () => !alive(pid), 10_000, 50);
     },
     async startOsd(id) {
       // Without -f ceph-osd forks and its parent returns once the daemon has initialised.
@@ -245,7 +137,7 @@ export async function startCephCluster(opts: { keep?: boolean } = {}): Promise<C
       await ceph(['osd', 'pool', 'set', name, 'min_size', String(minSize)]);
     },
     async waitOsdUp(id, up, timeoutMs = 30_000) {
-      await waitFor(
+      await waitUntil(
         `osd.${id} ${up ? 'up' : 'down'}`,
         async () => {
           const dump = await cephJson<{ osds: { osd: number; up: number }[] }>(['osd', 'dump']);
@@ -256,7 +148,7 @@ export async function startCephCluster(opts: { keep?: boolean } = {}): Promise<C
       );
     },
     async waitActiveClean(timeoutMs = 60_000) {
-      await waitFor(
+      await waitUntil(
         'all PGs active+clean',
         async () => {
           const s = await cephJson<{
@@ -277,8 +169,7 @@ export async function startCephCluster(opts: { keep?: boolean } = {}): Promise<C
     async stop() {
       const names = [...osdIds.map((i) => `osd.${i}`), 'mgr.x', 'mon.a'];
       for (const n of names) {
-        const pid = await readPid(pidFile(n));
-        if (pid !== undefined) await stopPid(pid, 10_000);
+        await stopPid(readPid(pidFile(n)), 10_000);
       }
       if (!opts.keep) await rm(dir, { recursive: true, force: true });
     },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { execFile } from '../../agent/host/exec.js';
+import { alive, stopPid, waitUntil } from '../../lab/sys.js';
 
 /**
  * A private dockerd for tests: its own unix socket, data-root, exec-root and
@@ -38,30 +39,6 @@ export function dockerMissingReason(): string | undefined {
   return undefined;
 }
 
-async function pidAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const s = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return s !== 'Z' && s !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  stepMs = 200,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < Math.ceil(timeoutMs / stepMs) + 1; i++) {
-    if (await check()) return true;
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return false;
-}
-
 async function startDaemon(
   dir: string,
   storageDriver: string,
@@ -91,37 +68,18 @@ async function startDaemon(
   child.unref();
   const pid = child.pid!;
   const docker = new Docker({ socketPath, timeout: 5000 });
-  const up = await waitFor(async () => {
-    if (!(await pidAlive(pid))) return true;
-    try {
-      await docker.ping();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000);
-  if (up && (await pidAlive(pid))) {
+  // Answering, or gone (this storage driver cannot run here); a ping that throws is retried.
+  const up = await waitUntil(
+    `dockerd (${storageDriver}) to answer`,
+    async () => (alive(pid) ? (await docker.ping(), 'answers') : 'exited'),
+    30_000,
+  ).catch(() => 'silent');
+  if (up === 'answers') {
     const info = (await docker.info()) as { Driver?: string };
     if (info.Driver === storageDriver) return { pid, docker };
   }
-  await stopPid(pid);
+  await stopPid(pid, 20_000);
   return undefined;
-}
-
-async function stopPid(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  if (!(await waitFor(async () => !(await pidAlive(pid)), 20_000))) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    await waitFor(async () => !(await pidAlive(pid)), 5000);
-  }
 }
 
 /** Mounts dockerd left under `dir` (overlay, shm) must go before the dir can. */
@@ -180,7 +138,7 @@ export async function startDockerDaemon(): Promise<DockerDaemon> {
         await h.stop({ t: 1 }).catch(() => undefined);
         await h.remove({ force: true }).catch(() => undefined);
       }
-      await stopPid(pid);
+      await stopPid(pid, 20_000);
       await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });
     },

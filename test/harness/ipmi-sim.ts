@@ -5,7 +5,14 @@ import { access, chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from '../../agent/host/exec.js';
-import { rawReading, SCALE, sdrsText, type LabSensor } from '../../lab/bmc-sim.js';
+import {
+  emuText,
+  lanConfText,
+  rawReading,
+  sdrsText,
+  type FruInfo,
+  type LabSensor,
+} from '../../lab/bmc-sim.js';
 
 /**
  * One simulated BMC: OpenIPMI's `ipmi_sim` on UDP loopback, started by hand under a fresh
@@ -28,14 +35,7 @@ const PORT_MAX = 19649;
 /** A simulated sensor: the same shape the lab's BMCs use. */
 export type SimSensor = LabSensor;
 
-export interface SimFru {
-  boardManufacturer: string;
-  boardProduct: string;
-  boardSerial: string;
-  productManufacturer: string;
-  productName: string;
-  productSerial: string;
-}
+export type SimFru = FruInfo;
 
 export interface IpmiSim {
   dir: string;
@@ -151,29 +151,6 @@ export async function ipmiSimUnavailableReason(): Promise<string | null> {
   return null;
 }
 
-/** IPMI FRU (Platform Management FRU Information Storage Definition v1.0): board + product areas. */
-export function fruBytes(f: SimFru): number[] {
-  const field = (s: string): number[] => [0xc0 | s.length, ...Buffer.from(s, 'latin1')];
-  const area = (head: number[], fields: string[]): number[] => {
-    const body = [...head, ...fields.flatMap(field), 0xc1];
-    while ((body.length + 1) % 8 !== 0) body.push(0);
-    body[1] = (body.length + 1) / 8;
-    const sum = body.reduce((a, b) => a + b, 0);
-    return [...body, (0x100 - (sum & 0xff)) & 0xff];
-  };
-  const board = area(
-    [0x01, 0, 0x00, 0, 0, 0],
-    [f.boardManufacturer, f.boardProduct, f.boardSerial, 'PN-1', ''],
-  );
-  const product = area(
-    [0x01, 0, 0x00],
-    [f.productManufacturer, f.productName, 'MODEL-1', 'v1', f.productSerial, '', ''],
-  );
-  const header = [0x01, 0, 0, 1, 1 + board.length / 8, 0, 0];
-  const hsum = header.reduce((a, b) => a + b, 0);
-  return [...header, (0x100 - (hsum & 0xff)) & 0xff, ...board, ...product];
-}
-
 const CHASSIS_CONTROL = `#!/bin/sh
 # plinth test harness: ipmi_sim chassis control. Usage: chassis-control DEV get|set PARM [VAL]...
 # Keeps the power state (1/0) in the file next to this script.
@@ -271,38 +248,19 @@ export async function startIpmiSim(opts: IpmiSimOptions = {}): Promise<IpmiSim> 
     await writeFile(join(dir, 'power'), (opts.power ?? 'on') === 'on' ? '1\n' : '0\n');
     const passwordFile = join(dir, 'password');
     await writeFile(passwordFile, password, { mode: 0o600 });
-    const fruData = fruBytes(fru);
-    const emu = [
-      'mc_setbmc 0x20',
-      'mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr',
-      'sel_enable 0x20 1000 0x0a',
-      ...sensors.map(
-        (s, i) =>
-          `sensor_add 0x20 0 ${i + 1} ${SCALE[s.type].sensorType} 0x01 poll 250 file "${join(dir, 'sensors', `s${i + 1}`)}"`,
-      ),
-      `mc_add_fru_data 0x20 0 ${fruData.length} data ${fruData.map((b) => `0x${b.toString(16)}`).join(' ')}`,
-      'mc_enable 0x20',
-    ].join('\n');
-    await writeFile(join(dir, 'sim.emu'), emu + '\n');
+    await writeFile(join(dir, 'sim.emu'), emuText(join(dir, 'sensors'), sensors, fru));
 
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await pickPort();
-      const conf = [
-        `name "${name}"`,
-        'set_working_mc 0x20',
-        'startlan 1',
-        `  addr 127.0.0.1 ${port}`,
-        '  priv_limit admin',
-        '  allowed_auths_callback md5',
-        '  allowed_auths_user md5',
-        '  allowed_auths_operator md5',
-        '  allowed_auths_admin md5',
-        '  guid a123456789abcdefa123456789abcdef',
-        'endlan',
-        `chassis_control "${chassis} 0x20"`,
-        `user 2 true "${user}" "${password}" admin 10 md5`,
-      ].join('\n');
-      await writeFile(join(dir, 'lan.conf'), conf + '\n', { mode: 0o600 });
+      const conf = lanConfText({
+        simName: name,
+        addr: '127.0.0.1',
+        port,
+        chassisControl: chassis,
+        user,
+        password,
+      });
+      await writeFile(join(dir, 'lan.conf'), conf, { mode: 0o600 });
       const child = spawn(
         IPMI_SIM,
         ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', stateDir, '-n'],

@@ -15,12 +15,8 @@ import { systemClock } from '../../../agent/host/clock.js';
 import { execFile } from '../../../agent/host/exec.js';
 import { validateConfig } from '../../../lib/config-schema.js';
 import { silentLog } from '../../../lib/log.js';
-import {
-  cephMissingReason,
-  pidAlive,
-  startCephCluster,
-  type CephCluster,
-} from '../../harness/ceph.js';
+import { alive } from '../../../lab/sys.js';
+import { cephMissingReason, startCephCluster, type CephCluster } from '../../harness/ceph.js';
 
 /**
  * One real cluster for the whole file (one mon, one mgr, three bluestore OSDs;
@@ -209,7 +205,7 @@ if (missing) {
       t.equal(await hostNoout(), false, 'noout not set');
       for (const id of cluster.localOsdIds) {
         const pid = await cluster.osdPid(id);
-        t.ok(pid !== undefined && (await pidAlive(pid)), `osd.${id} still runs`);
+        t.ok(pid !== undefined && alive(pid), `osd.${id} still runs`);
       }
     },
   );
@@ -221,8 +217,7 @@ if (missing) {
     t.match(r, { ok: true, host: cluster.localHostBucket, noout: true });
     t.equal((r.osds as unknown[]).length, 2);
     t.equal(await hostNoout(), true, 'noout set on the host bucket');
-    for (const pid of pids)
-      t.notOk(pid !== undefined && (await pidAlive(pid)), `pid ${pid} stopped`);
+    for (const pid of pids) t.notOk(pid !== undefined && alive(pid), `pid ${pid} stopped`);
     t.same(
       events.map((e) => e.data?.step),
       ['begin', 'ok-to-stop', 'noout', 'stop-osd', 'stop-osd', 'done'],
@@ -246,7 +241,7 @@ if (missing) {
     t.equal(await hostNoout(), false, 'noout cleared');
     for (const id of cluster.localOsdIds) {
       const pid = await cluster.osdPid(id);
-      t.ok(pid !== undefined && (await pidAlive(pid)), `osd.${id} runs again`);
+      t.ok(pid !== undefined && alive(pid), `osd.${id} runs again`);
     }
     const steps = events.map((e) => e.data?.step);
     t.same(steps.slice(0, 5), ['begin', 'start-osd', 'start-osd', 'osds-up', 'noout']);
