@@ -108,17 +108,21 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; bounded. */
-export async function stopPid(pid: number | undefined, graceMs = 3000): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs`, then wait up to `killWaitMs` for it to go; bounded. */
+export async function stopPid(
+  pid: number | undefined,
+  graceMs = 3000,
+  killWaitMs = 2000,
+): Promise<void> {
   if (!alive(pid)) return;
   signal(pid!, 'SIGTERM');
   const until = Date.now() + graceMs;
-  for (let i = 0; i < 200 && Date.now() < until; i++) {
+  for (let i = 0; i <= Math.ceil(graceMs / 50) && Date.now() < until; i++) {
     if (!alive(pid)) return;
     await sleep(50);
   }
   signal(pid!, 'SIGKILL');
-  for (let i = 0; i < 40 && alive(pid); i++) await sleep(50);
+  for (let i = 0; i < Math.ceil(killWaitMs / 50) && alive(pid); i++) await sleep(50);
 }
 
 /** SIGKILL every process in a network namespace until none is left (bounded rounds). */

@@ -153,7 +153,7 @@ export interface AdminUnary {
  * Each CLI module names its own group (AdminUnary here, VmUnary, EvacuationUnary).
  */
 export function unaryCaller<U extends { [M in keyof U]: [unknown, unknown] }>() {
-  return <M extends keyof U & string>(
+  return <M extends keyof U & keyof AdminClient & string>(
     client: AdminClient,
     target: CliTarget,
     method: M,

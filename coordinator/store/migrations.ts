@@ -148,6 +148,6 @@ export const coordinatorMigrations: readonly Migration[] = [
     // Nothing reads claims by host: the engine loads them all at start and keeps
     // them in memory. The index cost a random leaf page per placement in every
     // commit (8x the WAL bytes of a 100-placement batch, 262 -> 33 KB).
-    db.exec('DROP INDEX claims_by_host');
+    db.exec('DROP INDEX IF EXISTS claims_by_host');
   },
 ];

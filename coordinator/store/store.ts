@@ -345,8 +345,10 @@ export class CoordinatorStore {
     });
   }
 
-  /** Store a generation as is: the caller (in its transaction) has read the one before. */
+  /** Store a generation as is: the caller, in its transaction, has read the one before. */
   putDesired(hostId: string, generation: number, specJson: string): void {
+    if (!this.db.inTransaction)
+      throw new PlinthError(ErrorCodes.INTERNAL, 'putDesired outside a transaction');
     this.db
       .prepare(
         'INSERT INTO desired (host_id, generation, spec, updated_ms) VALUES (?, ?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET generation = excluded.generation, spec = excluded.spec, updated_ms = excluded.updated_ms',

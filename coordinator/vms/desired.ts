@@ -35,12 +35,9 @@ export class DesiredWriter {
     private readonly ctx: ComposeContext,
   ) {}
 
-  /**
-   * The base document: stored, or (before the VM service first wrote this host) what
-   * SetDesired stored. `current` is the host's desired document when the caller has it.
-   */
-  base(hostId: string, current = this.store.getDesired(hostId)?.spec): JsonObject {
-    return this.vms.getBase(hostId) ?? adoptedBase(current);
+  /** The base document: stored, or (before the VM service first wrote this host) what SetDesired stored. */
+  base(hostId: string): JsonObject {
+    return this.vms.getBase(hostId) ?? adoptedBase(this.store.getDesired(hostId)?.spec);
   }
 
   compose(

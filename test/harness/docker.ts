@@ -78,7 +78,7 @@ async function startDaemon(
     const info = (await docker.info()) as { Driver?: string };
     if (info.Driver === storageDriver) return { pid, docker };
   }
-  await stopPid(pid, 20_000);
+  await stopPid(pid, 20_000, 5000);
   return undefined;
 }
 
@@ -138,7 +138,7 @@ export async function startDockerDaemon(): Promise<DockerDaemon> {
         await h.stop({ t: 1 }).catch(() => undefined);
         await h.remove({ force: true }).catch(() => undefined);
       }
-      await stopPid(pid, 20_000);
+      await stopPid(pid, 20_000, 5000);
       await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });
     },
