@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { describeSchema } from '../../lib/config-schema.js';
-import { isPlinthError } from '../../lib/errors.js';
 import { describeCertPem, initCa, issueToDir, ROLES, type Role } from '../../lib/pki.js';
 import { VERSION } from '../../lib/version.js';
 import { agentSchema } from '../../agent/config.js';
 import { coordinatorSchema } from '../config.js';
 import { runAgent, runCoordinator } from './daemons.js';
+import { exitFor } from './exit.js';
 import { up } from './up.js';
 import { registerOperatorCommands } from './operator.js';
 import { registerVmCommands } from './vm-commands.js';
@@ -191,12 +191,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return out.code;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    if (isPlinthError(e)) {
-      process.stderr.write(`plinth: ${e.message}\n  (${e.code})\n`);
-      return e.code === 'PLINTH_E_INVALID_ARGUMENT' || e.code === 'PLINTH_E_CONFIG' ? 2 : 1;
-    }
-    process.stderr.write(`plinth: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    const exit = exitFor(e);
+    process.stderr.write(exit.stderr);
+    return exit.code;
   }
 }

@@ -28,6 +28,7 @@ import {
   guestFlags as labGuestFlags,
   labLogTails,
   lastEventId as labLastEventId,
+  labVmsSection,
   patchLabCoordinator,
   runVmCli,
   waitAllReady,
@@ -70,12 +71,7 @@ const plinth = runVmCli;
  */
 async function configureCoordinator(): Promise<void> {
   await patchLabCoordinator(REF, info, {
-    vms: {
-      networks: { [NET]: info.vmBridge },
-      defaultDomainType: 'qemu',
-      reconcileIntervalSeconds: 1,
-      deleteTimeoutSeconds: 60,
-    },
+    vms: labVmsSection(info, NET),
     evacuation: {
       brake: { windowSeconds: BRAKE_WINDOW_S },
       fenceRetrySeconds: 10,

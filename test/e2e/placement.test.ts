@@ -22,6 +22,7 @@ import { runPlinth } from '../harness/spine.js';
 import {
   guestFlags as labGuestFlags,
   labLogTails,
+  labVmsSection,
   patchLabCoordinator,
   runVmCli,
   waitAllReady,
@@ -50,12 +51,7 @@ const plinth = runVmCli;
 /** Faster status sweeps and deletes for the suite (the lab already knows network `vm`). */
 const enableVms = () =>
   patchLabCoordinator(REF, info, {
-    vms: {
-      networks: { [NET]: info.vmBridge },
-      defaultDomainType: 'qemu',
-      reconcileIntervalSeconds: 1,
-      deleteTimeoutSeconds: 60,
-    },
+    vms: labVmsSection(info, NET),
   });
 
 const allReady = () => waitAllReady(admin);

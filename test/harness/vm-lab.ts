@@ -1,14 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import type { CliIo } from '../../coordinator/cli/vm-cli-io.js';
-import { registerVmCommands } from '../../coordinator/cli/vm-commands.js';
 import { call } from '../../coordinator/cli/admin-client.js';
-import { isPlinthError } from '../../lib/errors.js';
 import type { LabAdmin } from '../../lab/admin.js';
 import { tail } from '../../lab/host.js';
 import { labPaths } from '../../lab/state.js';
 import type { Event } from '../../proto/gen/plinth/v1/Event.js';
+import { runCliInProcess, type CliRun } from './cli-in-process.js';
 import { coordinatorControl, type LabInfo } from './lab.js';
 import { waitFor } from './wait.js';
 
@@ -18,53 +15,17 @@ import { waitFor } from './wait.js';
  * and event-log reads through the Admin API.
  */
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** One line on success, else the command, its exit code and its output (for messages). */
-  text: string;
-}
+/** The operator's commands in this process (test/harness/cli-in-process.ts), as the lab suites print them. */
+export const runVmCli = (args: string[]): Promise<CliRun> => runCliInProcess(args);
 
-/**
- * The real `plinth` VM commands (the same commander tree, argv, actions and output), run
- * in this process: spawning the CLI from source costs 2-15 s per call on a loaded 2-core
- * machine. `runPlinth` (a real child process) stays where the process itself matters.
- */
-export async function runVmCli(args: string[]): Promise<CliRun> {
-  const out = { code: 0 };
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    columns: () => 160,
+/** The lab suites' `vms` section: the lab's VM bridge as network `net`, TCG, fast sweeps and deletes. */
+export function labVmsSection(info: LabInfo, net: string): Record<string, unknown> {
+  return {
+    networks: { [net]: info.vmBridge },
+    defaultDomainType: 'qemu',
+    reconcileIntervalSeconds: 1,
+    deleteTimeoutSeconds: 60,
   };
-  const program = new Command('plinth')
-    .option('--cli-config <file>')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerVmCommands(program, out, io);
-  let code: number;
-  try {
-    await program.parseAsync(['node', 'plinth', ...args]);
-    code = out.code;
-  } catch (e) {
-    // As coordinator/cli/main.ts maps them.
-    if (e instanceof CommanderError) code = e.exitCode;
-    else if (isPlinthError(e)) {
-      stderr += `plinth: ${e.message}\n  (${e.code})\n`;
-      code = e.code === 'PLINTH_E_INVALID_ARGUMENT' || e.code === 'PLINTH_E_CONFIG' ? 2 : 1;
-    } else {
-      stderr += `plinth: ${(e as Error).stack ?? String(e)}\n`;
-      code = 1;
-    }
-  }
-  const head = `plinth ${args.slice(0, 3).join(' ')}`;
-  const text = code === 0 ? head : `${head} -> ${code}\n${stdout.slice(-3000)}\n${stderr}`;
-  return { code, stdout, stderr, text };
 }
 
 /** Merge top-level sections into the lab coordinator's config and restart it on that. */

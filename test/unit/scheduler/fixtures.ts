@@ -57,3 +57,8 @@ export function snap(
     weights: { ...cfg.weights, ...o.weights },
   };
 }
+
+/** Seeded randomness for the property tests (prng from test/integration/scheduler/sim.ts). */
+export type Rnd = () => number;
+export const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+export const int = (r: Rnd, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

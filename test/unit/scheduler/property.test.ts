@@ -8,16 +8,12 @@ import type {
   SchedulerSnapshot,
 } from '../../../coordinator/scheduler/types.js';
 import { prng } from '../../integration/scheduler/sim.js';
-import { host, request, snap } from './fixtures.js';
+import { host, int, pick, request, snap, type Rnd } from './fixtures.js';
 
 /**
  * Property tests: random clusters and request streams (seeded, so a failure names
  * the seed that reproduces it), placed one after another with each claim applied.
  */
-
-type Rnd = () => number;
-const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const int = (r: Rnd, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 function randomCluster(r: Rnd): SchedulerSnapshot {
   const n = int(r, 1, 12);

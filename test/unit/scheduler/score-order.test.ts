@@ -8,7 +8,7 @@ import type {
   SchedulerSnapshot,
 } from '../../../coordinator/scheduler/types.js';
 import { prng } from '../../integration/scheduler/sim.js';
-import { host, request, snap } from './fixtures.js';
+import { host, int, pick, request, snap, type Rnd } from './fixtures.js';
 
 /**
  * The ordered hot path (score-order.ts) against the full scan, on one live index
@@ -16,10 +16,6 @@ import { host, request, snap } from './fixtures.js';
  * placements, and a host's facts are sometimes replaced. Every placement of both
  * must be identical (chosen host, score, verdict, filter summary).
  */
-
-type Rnd = () => number;
-const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const int = (r: Rnd, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 function cluster(r: Rnd): SchedulerSnapshot {
   const n = int(r, 1, 120);
